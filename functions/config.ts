@@ -1,0 +1,141 @@
+import { z } from "zod";
+import { BridgeError, ErrorCode } from "./errors";
+
+/**
+ * The only reader of the environment. Every setting is validated here, once per container, and the
+ * resulting `Config` is passed to everything else. Errors name the variable to fix.
+ */
+
+export const SOURCE_NAMES = ["stripe", "clerk", "standard"] as const;
+export type SourceName = (typeof SOURCE_NAMES)[number];
+
+/** A webhook signing secret list: given inline (local use) or read from an SSM parameter. */
+export type SecretSetting = { kind: "values"; values: string[] } | { kind: "parameter"; name: string };
+
+export const DATA_CENTERS = ["na1", "eu1"] as const;
+export type DataCenter = (typeof DATA_CENTERS)[number];
+
+export interface Config {
+  /** Ignore Stripe test-mode events (`BRIDGE_LIVE=true`). */
+  live: boolean;
+  maxBodyBytes: number;
+  fullstory: {
+    apiKey?: string;
+    apiKeyParameter?: string;
+    apiUrl: string;
+    region?: DataCenter;
+  };
+  secrets: Partial<Record<SourceName, SecretSetting>>;
+  stripeUidMetadataKeys: string[];
+  clerkUidField: "id" | "external_id";
+  queueUrl?: string;
+  deadLetterQueueUrl?: string;
+  parameterTtlMs: number;
+  dataDir: string;
+  host: string;
+  port: number;
+}
+
+const list = (value: string): string[] =>
+  value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+const optionalText = z
+  .string()
+  .transform((s) => s.trim())
+  .optional()
+  .transform((s) => (s ? s : undefined));
+
+const boolText = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((s) => s === "true" || s === "1");
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === "") return fallback;
+      const n = Number(s);
+      if (!Number.isInteger(n) || n <= 0) {
+        ctx.addIssue({ code: "custom", message: "must be a positive whole number" });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const EnvSchema = z.object({
+  FULLSTORY_API_KEY: optionalText,
+  FULLSTORY_API_KEY_PARAMETER: optionalText,
+  FULLSTORY_API_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal("").transform(() => undefined)),
+  FULLSTORY_REGION: z.enum(DATA_CENTERS).optional().or(z.literal("").transform(() => undefined)),
+  STRIPE_WEBHOOK_SECRET: optionalText,
+  STRIPE_WEBHOOK_SECRET_PARAMETER: optionalText,
+  CLERK_WEBHOOK_SECRET: optionalText,
+  CLERK_WEBHOOK_SECRET_PARAMETER: optionalText,
+  STANDARD_WEBHOOK_SECRET: optionalText,
+  STANDARD_WEBHOOK_SECRET_PARAMETER: optionalText,
+  STRIPE_UID_METADATA_KEYS: optionalText,
+  CLERK_UID_FIELD: z.enum(["id", "external_id"]).optional().or(z.literal("").transform(() => undefined)),
+  BRIDGE_LIVE: boolText,
+  BRIDGE_MAX_BODY_BYTES: positiveInt(1024 * 1024),
+  BRIDGE_PARAMETER_TTL_SECONDS: positiveInt(300),
+  BRIDGE_QUEUE_URL: optionalText,
+  BRIDGE_DEAD_LETTER_QUEUE_URL: optionalText,
+  BRIDGE_DATA_DIR: optionalText,
+  HOST: optionalText,
+  PORT: positiveInt(8787).refine((n) => n <= 65535, "must be a port number (1-65535)"),
+});
+
+function secretSetting(values: string | undefined, parameter: string | undefined, variable: string): SecretSetting | undefined {
+  if (values && parameter) {
+    throw new BridgeError(ErrorCode.ConfigInvalid, `Set either ${variable} or ${variable}_PARAMETER, not both.`);
+  }
+  if (parameter) return { kind: "parameter", name: parameter };
+  if (values) return { kind: "values", values: list(values) };
+  return undefined;
+}
+
+/** Reads and validates the bridge's settings from `env` (process.env by default). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new BridgeError(ErrorCode.ConfigInvalid, `Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  if (e.FULLSTORY_API_KEY && e.FULLSTORY_API_KEY_PARAMETER) {
+    throw new BridgeError(ErrorCode.ConfigInvalid, "Set either FULLSTORY_API_KEY or FULLSTORY_API_KEY_PARAMETER, not both.");
+  }
+  const secrets: Config["secrets"] = {};
+  const stripe = secretSetting(e.STRIPE_WEBHOOK_SECRET, e.STRIPE_WEBHOOK_SECRET_PARAMETER, "STRIPE_WEBHOOK_SECRET");
+  const clerk = secretSetting(e.CLERK_WEBHOOK_SECRET, e.CLERK_WEBHOOK_SECRET_PARAMETER, "CLERK_WEBHOOK_SECRET");
+  const standard = secretSetting(e.STANDARD_WEBHOOK_SECRET, e.STANDARD_WEBHOOK_SECRET_PARAMETER, "STANDARD_WEBHOOK_SECRET");
+  if (stripe) secrets.stripe = stripe;
+  if (clerk) secrets.clerk = clerk;
+  if (standard) secrets.standard = standard;
+
+  const uidKeys = e.STRIPE_UID_METADATA_KEYS ? list(e.STRIPE_UID_METADATA_KEYS) : ["fullstory_uid", "user_id"];
+  return {
+    live: e.BRIDGE_LIVE,
+    maxBodyBytes: e.BRIDGE_MAX_BODY_BYTES,
+    fullstory: {
+      apiKey: e.FULLSTORY_API_KEY,
+      apiKeyParameter: e.FULLSTORY_API_KEY_PARAMETER,
+      apiUrl: (e.FULLSTORY_API_URL ?? "https://api.fullstory.com").replace(/\/+$/, ""),
+      region: e.FULLSTORY_REGION,
+    },
+    secrets,
+    stripeUidMetadataKeys: uidKeys,
+    clerkUidField: e.CLERK_UID_FIELD ?? "id",
+    queueUrl: e.BRIDGE_QUEUE_URL,
+    deadLetterQueueUrl: e.BRIDGE_DEAD_LETTER_QUEUE_URL,
+    parameterTtlMs: e.BRIDGE_PARAMETER_TTL_SECONDS * 1000,
+    dataDir: e.BRIDGE_DATA_DIR ?? ".bridge",
+    host: e.HOST ?? "127.0.0.1",
+    port: e.PORT,
+  };
+}

@@ -1,0 +1,73 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { UpsertSchema } from "./upsert";
+
+/**
+ * The versioned contract between ingest and deliver (and the dead-letter tools). Ingest builds it,
+ * deliver and `dlq` read it back with this same schema: a body that does not parse is an
+ * `invalid_message` dead letter. `upsert` is null when no Fullstory uid could be resolved.
+ */
+export const QueueMessageSchema = z.object({
+  v: z.literal(1),
+  source: z.string().min(1),
+  event_id: z.string().min(1),
+  event_type: z.string().min(1),
+  occurred_at: z.iso.datetime(),
+  received_at: z.iso.datetime(),
+  upsert: UpsertSchema.nullable(),
+  raw: z.string(),
+});
+export type QueueMessage = z.infer<typeof QueueMessageSchema>;
+
+/** Why a message is a dead letter. */
+export const DeadLetterReason = {
+  UidUnresolved: "uid_unresolved",
+  InvalidMessage: "invalid_message",
+  /** Fullstory answered a permanent 4xx (400, 404, 413, 422): the payload must change. */
+  Rejected: "rejected",
+  RegionMismatch: "region_mismatch",
+  /** SQS moved it after maxReceiveCount, or local mode's retry window ran out. */
+  RetriesExhausted: "retries_exhausted",
+} as const;
+export type DeadLetterReason = (typeof DeadLetterReason)[keyof typeof DeadLetterReason];
+
+export const FailureSchema = z.object({
+  reason: z.enum(Object.values(DeadLetterReason) as [DeadLetterReason, ...DeadLetterReason[]]),
+  /** Fullstory's HTTP status, code and message, when it answered. */
+  status: z.number().int().optional(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  attempts: z.number().int().nonnegative(),
+  first_failed_at: z.iso.datetime(),
+});
+export type Failure = z.infer<typeof FailureSchema>;
+
+// SQS FIFO MessageGroupId: ≤ 128 characters of alphanumerics and punctuation.
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
+const GROUP_ID = /^[\x21-\x7e]{1,128}$/;
+
+const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+/**
+ * FIFO group of a message: the uid itself when SQS accepts it (so order is per Fullstory user),
+ * else its SHA-256. Messages without a uid are grouped by their event, which keeps them apart.
+ */
+export function messageGroupId(uid: string | null, source: string, eventId: string): string {
+  if (uid === null) return sha256(`unresolved\n${source}\n${eventId}`);
+  return GROUP_ID.test(uid) ? uid : sha256(uid);
+}
+
+/** FIFO deduplication id: a hash of source + event id + uid, so a re-sent webhook is taken once. */
+export function deduplicationId(source: string, eventId: string, uid: string | null): string {
+  return sha256(`${source}\n${eventId}\n${uid ?? ""}`);
+}
+
+/**
+ * Fullstory `Idempotency-Key`: a UUID (version 5 layout) derived from source + event id + uid, so
+ * every retry and every redrive of one event is the same request to Fullstory.
+ */
+export function idempotencyKey(source: string, eventId: string, uid: string): string {
+  const hex = createHash("sha1").update(`fullstory-webhook-bridge\n${source}\n${eventId}\n${uid}`).digest("hex");
+  const variant = ((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+}

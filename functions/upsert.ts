@@ -1,0 +1,68 @@
+import { z } from "zod";
+
+/**
+ * Fullstory V2 user upsert (`POST /v2/users`) and its documented limits, from Fullstory's OpenAPI
+ * description (CreateUserRequest): uid and display_name ≤ 256 characters, email ≤ 128, at most 500
+ * properties, names `^[A-Za-z][A-Za-z0-9_]*$` (≤ 512 with nested dotted paths), values ≤ 8192 bytes.
+ * https://developer.fullstory.com/server/users/create-user/
+ */
+export const LIMITS = {
+  uid: 256,
+  displayName: 256,
+  email: 128,
+  properties: 500,
+  propertyName: 512,
+  valueBytes: 8192,
+} as const;
+
+export const PROPERTY_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** Fullstory's declared property types (`schema.properties`); arrays are the plural forms. */
+export const PropertyTypeSchema = z.enum(["str", "strs", "bool", "bools", "real", "reals", "int", "ints", "date", "dates"]);
+export type PropertyType = z.infer<typeof PropertyTypeSchema>;
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+const JsonSchema: z.ZodType<Json> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonSchema), z.record(z.string(), JsonSchema)]),
+);
+
+const encoder = new TextEncoder();
+
+/** Checks nested property names against Fullstory's naming rule and dotted-path length. */
+function checkNames(value: Json, path: string, ctx: z.RefinementCtx, at: PropertyKey[]): void {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return;
+  for (const [name, inner] of Object.entries(value)) {
+    const dotted = `${path}.${name}`;
+    if (!PROPERTY_NAME.test(name) || dotted.length > LIMITS.propertyName) {
+      ctx.addIssue({ code: "custom", message: "invalid property name", path: [...at, name] });
+    }
+    checkNames(inner, dotted, ctx, [...at, name]);
+  }
+}
+
+export const PropertiesSchema = z.record(z.string(), JsonSchema).superRefine((props, ctx) => {
+  const names = Object.keys(props);
+  if (names.length > LIMITS.properties) {
+    ctx.addIssue({ code: "custom", message: `more than ${LIMITS.properties} properties`, path: [] });
+  }
+  for (const name of names) {
+    const value = props[name] as Json;
+    if (!PROPERTY_NAME.test(name) || name.length > LIMITS.propertyName) {
+      ctx.addIssue({ code: "custom", message: "invalid property name", path: [name] });
+    }
+    if (encoder.encode(JSON.stringify(value)).byteLength > LIMITS.valueBytes) {
+      ctx.addIssue({ code: "custom", message: `value larger than ${LIMITS.valueBytes} bytes`, path: [name] });
+    }
+    checkNames(value, name, ctx, [name]);
+  }
+});
+export type Properties = z.infer<typeof PropertiesSchema>;
+
+export const UpsertSchema = z.object({
+  uid: z.string().min(1).max(LIMITS.uid),
+  email: z.string().max(LIMITS.email).optional(),
+  display_name: z.string().max(LIMITS.displayName).optional(),
+  properties: PropertiesSchema,
+  schema: z.object({ properties: z.record(z.string(), PropertyTypeSchema) }).optional(),
+});
+export type Upsert = z.infer<typeof UpsertSchema>;
