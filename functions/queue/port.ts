@@ -5,6 +5,7 @@ export interface DeadLetter {
   body: string;
   failure: Failure;
   groupId: string;
+  /** The original message's deduplication id (a redrive sends it with this id again). */
   deduplicationId: string;
 }
 

@@ -1,0 +1,153 @@
+import type { Config } from "./config";
+import { isBridgeError, ErrorCode } from "./errors";
+import type { Logger } from "./log";
+import { DeadLetterReason, deduplicationId, messageGroupId, type QueueMessage } from "./message";
+import type { QueuePort } from "./queue/port";
+import type { SecretsReader } from "./secrets";
+import { findSource } from "./sources";
+import type { Normalised, SourceEvent } from "./sources/types";
+
+/** A webhook request as ingest sees it, whichever server received it. */
+export interface WebhookRequest {
+  source: string;
+  /** Lower-cased header names. */
+  headers: Readonly<Record<string, string | undefined>>;
+  /** The raw body, exactly as received. */
+  body: Buffer;
+}
+
+export interface WebhookResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface IngestDeps {
+  config: Config;
+  queue: QueuePort;
+  secrets: SecretsReader;
+  log: Logger;
+  /** Milliseconds since the epoch; injectable for signature-tolerance tests. */
+  now?: () => number;
+}
+
+const reply = (status: number, body: Record<string, unknown>): WebhookResponse => ({ status, body });
+const NOT_FOUND = reply(404, { error: "not_found" });
+const INVALID_SIGNATURE = reply(401, { error: "invalid_signature" });
+const QUEUE_UNAVAILABLE = reply(503, { error: "queue_unavailable" });
+const UNAVAILABLE = reply(503, { error: "temporarily_unavailable" });
+
+/** What one request's log line carries: ids and outcomes only, never the body, an email or a secret. */
+interface Outcome {
+  response: WebhookResponse;
+  outcome: string;
+  event?: SourceEvent;
+}
+
+/**
+ * Handles one `POST /webhooks/{source}`: size limit, signature, JSON, schema, normalisation, then
+ * the queue. Answers per DESIGN.md's HTTP contract and never throws: an unexpected failure is a
+ * 503, so the source retries and nothing it sent is lost.
+ */
+export async function handleWebhook(request: WebhookRequest, deps: IngestDeps): Promise<WebhookResponse> {
+  const started = performance.now();
+  let result: Outcome;
+  try {
+    result = await ingest(request, deps);
+  } catch (err) {
+    deps.log.error("ingest failed unexpectedly", { source: request.source, error: describe(err) });
+    // Unverified or not, nothing was acknowledged: the source retries, and the log says why.
+    result = { response: UNAVAILABLE, outcome: "error" };
+  }
+  deps.log.info("webhook", {
+    source: findSource(request.source) ? request.source : "unknown",
+    event_type: result.event?.type,
+    event_id: result.event?.id,
+    outcome: result.outcome,
+    status: result.response.status,
+    duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+  });
+  return result.response;
+}
+
+async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcome> {
+  const { config } = deps;
+  const source = findSource(request.source);
+  if (!source || !config.secrets[source.name]) return { response: NOT_FOUND, outcome: "unknown_source" };
+  if (request.body.byteLength > config.maxBodyBytes) {
+    return { response: reply(413, { error: "payload_too_large", limit_bytes: config.maxBodyBytes }), outcome: "too_large" };
+  }
+
+  const secrets = await deps.secrets(source.name);
+  if (!secrets || secrets.length === 0) return { response: NOT_FOUND, outcome: "unknown_source" };
+
+  const payload = request.body.toString("utf8");
+  const now = deps.now?.() ?? Date.now();
+  let verified;
+  try {
+    verified = source.verify({ payload, headers: request.headers, secrets, now });
+  } catch (err) {
+    if (isBridgeError(err, ErrorCode.InvalidSignature)) return { response: INVALID_SIGNATURE, outcome: "invalid_signature" };
+    throw err;
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(payload);
+  } catch {
+    return { response: reply(400, { error: "invalid_payload", issues: ["$"] }), outcome: "invalid_payload" };
+  }
+  const parsed = source.parse(json, verified);
+  if (parsed.kind === "invalid") {
+    return { response: reply(400, { error: "invalid_payload", issues: parsed.issues }), outcome: "invalid_payload" };
+  }
+  if (parsed.kind === "ignored") return ignored(parsed.reason);
+
+  const event = parsed.event;
+  if (config.live && event.livemode === false) return { ...ignored("test_mode_event"), event };
+
+  const normalised: Normalised = source.normalise(event, config);
+  if (normalised.kind === "ignored") return { ...ignored(normalised.reason), event };
+
+  const message: QueueMessage = {
+    v: 1,
+    source: source.name,
+    event_id: event.id,
+    event_type: event.type,
+    occurred_at: event.occurredAt,
+    received_at: new Date(now).toISOString(),
+    upsert: normalised.kind === "upsert" ? normalised.upsert : null,
+    raw: payload,
+  };
+  try {
+    if (message.upsert) {
+      await deps.queue.send(message);
+    } else {
+      await deps.queue.deadLetter({
+        body: JSON.stringify(message),
+        groupId: messageGroupId(null, message.source, message.event_id),
+        deduplicationId: deduplicationId(message.source, message.event_id, null),
+        failure: { reason: DeadLetterReason.UidUnresolved, attempts: 0, first_failed_at: message.received_at },
+      });
+    }
+  } catch (err) {
+    if (isBridgeError(err, ErrorCode.QueueUnavailable)) {
+      deps.log.error("queue unavailable", { source: source.name, event_id: event.id, error: describe(err) });
+      return { response: QUEUE_UNAVAILABLE, outcome: "queue_unavailable", event };
+    }
+    throw err;
+  }
+  const body: Record<string, unknown> = { status: "accepted", event_id: event.id, upserts: message.upsert ? 1 : 0 };
+  if (!message.upsert) body.dead_letter = DeadLetterReason.UidUnresolved;
+  return { response: reply(202, body), outcome: message.upsert ? "accepted" : DeadLetterReason.UidUnresolved, event };
+}
+
+function ignored(reason: string): Outcome {
+  return { response: reply(200, { status: "ignored", reason }), outcome: "ignored" };
+}
+
+/** An error's code and class for the log, never its message (an SDK message may quote a value). */
+function describe(err: unknown): string {
+  if (isBridgeError(err)) return err.code;
+  if (err instanceof Error) return (err as { code?: string }).code ?? err.name;
+  return typeof err;
+}

@@ -1,0 +1,17 @@
+import type { SourceName } from "../config";
+import { clerkSource } from "./clerk";
+import { standardSource } from "./standard";
+import { stripeSource } from "./stripe";
+import type { Source } from "./types";
+
+/** Every source the bridge knows, by the `{source}` path segment of `POST /webhooks/{source}`. */
+export const SOURCES: Readonly<Record<SourceName, Source>> = {
+  stripe: stripeSource as Source,
+  clerk: clerkSource as Source,
+  standard: standardSource as Source,
+};
+
+/** The source registered under `name`, or undefined for an unknown path segment. */
+export function findSource(name: string): Source | undefined {
+  return Object.hasOwn(SOURCES, name) ? SOURCES[name as SourceName] : undefined;
+}
