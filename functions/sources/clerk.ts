@@ -10,7 +10,6 @@ import type { Normalised, Parsed, Source, SourceEvent, Verified } from "./types"
  * `{data, object: "event", type, timestamp, instance_id}` whose `data` is the User object for
  * `user.*` events, and only `{id, object, deleted}` for `user.deleted`.
  * https://clerk.com/docs/guides/development/webhooks/overview
- * https://clerk.com/docs/reference/backend-api/tag/users/get/users/%7Buser_id%7D (User object)
  */
 export const CLERK_MAPPED_EVENT_TYPES = ["user.created", "user.updated", "user.deleted"] as const;
 type ClerkMappedType = (typeof CLERK_MAPPED_EVENT_TYPES)[number];
