@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { issuePaths } from "../../validation";
+import type { Parsed } from "../types";
+import { EnvelopeSchema, OBJECT_SCHEMAS, type StripeData, type StripeEventType } from "./schema";
+
+/** The Stripe event types the default mapping turns into upserts; every other type is ignored. */
+export const STRIPE_MAPPED_EVENT_TYPES = Object.keys(OBJECT_SCHEMAS) as readonly StripeEventType[];
+
+const isMapped = (type: string): type is StripeEventType => Object.hasOwn(OBJECT_SCHEMAS, type);
+
+/**
+ * Validates a Stripe webhook body: first the event envelope, then, for a mapped event type, its
+ * `data.object` against that type's schema. Unmapped types are `ignored` (Stripe endpoints are often
+ * subscribed to more events than the bridge maps); mismatches are `invalid` with the paths in the
+ * body (`data.object.customer`), never the values.
+ */
+export function parseStripeEvent(body: unknown): Parsed<StripeData> {
+  const envelope = EnvelopeSchema.safeParse(body);
+  if (!envelope.success) return { kind: "invalid", issues: issuePaths(envelope.error) };
+  const { id, type, created, livemode } = envelope.data;
+  if (!isMapped(type)) return { kind: "ignored", reason: "unmapped_event_type" };
+
+  // Parsing the body again through a wrapper makes the issue paths those of the body itself.
+  const wrapped = z.looseObject({ data: z.looseObject({ object: OBJECT_SCHEMAS[type] }) }).safeParse(body);
+  if (!wrapped.success) return { kind: "invalid", issues: issuePaths(wrapped.error) };
+  // `type` was checked against OBJECT_SCHEMAS just above, so it names the schema `object` passed.
+  const data = { type, object: wrapped.data.data.object } as StripeData;
+  return {
+    kind: "event",
+    event: { id, type, occurredAt: new Date(created * 1000).toISOString(), livemode, data },
+  };
+}

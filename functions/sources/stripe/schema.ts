@@ -1,0 +1,150 @@
+import { z } from "zod";
+
+/**
+ * The parts of Stripe's objects the default mapping reads. Every object is loose: Stripe adds fields
+ * in every API version, and an unknown field must never turn a webhook into a 400.
+ * https://docs.stripe.com/upgrades#what-changes-does-stripe-consider-to-be-backward-compatible
+ */
+
+/**
+ * Unix seconds, as Stripe sends every timestamp; at most 9999-12-31T23:59:59Z, so every date has
+ * a four-digit-year ISO-8601 form.
+ */
+const Seconds = z.number().int().nonnegative().max(253_402_300_799);
+const Metadata = z.record(z.string(), z.string()).nullish();
+export type Metadata = z.infer<typeof Metadata>;
+
+/** An id Stripe sends either as a string or, when the request expanded it, as the object. https://docs.stripe.com/expand */
+const Expandable = z.union([z.string(), z.looseObject({ id: z.string() })]);
+export type Expandable = z.infer<typeof Expandable>;
+
+/** https://docs.stripe.com/api/customers/object */
+export const CustomerSchema = z.looseObject({
+  id: z.string(),
+  created: Seconds,
+  email: z.string().nullish(),
+  name: z.string().nullish(),
+  delinquent: z.boolean().nullish(),
+  metadata: Metadata,
+});
+
+/** `customer.deleted` carries the customer as it was; a bare `{id, deleted: true}` is accepted too. */
+export const DeletedCustomerSchema = z.looseObject({ id: z.string(), metadata: Metadata });
+
+export const IntervalSchema = z.enum(["day", "week", "month", "year"]);
+export type Interval = z.infer<typeof IntervalSchema>;
+
+/** https://docs.stripe.com/api/prices/object (a subscription item's price is always recurring) */
+const PriceSchema = z.looseObject({
+  id: z.string(),
+  lookup_key: z.string().nullish(),
+  nickname: z.string().nullish(),
+  product: Expandable.nullish(),
+  // null for tiered prices (the amount then depends on the tiers).
+  unit_amount: z.number().int().nullable(),
+  recurring: z.looseObject({ interval: IntervalSchema, interval_count: z.number().int().positive() }),
+});
+
+/** https://docs.stripe.com/api/subscription_items/object (`quantity` is absent for metered prices) */
+const SubscriptionItemSchema = z.looseObject({
+  price: PriceSchema,
+  quantity: z.number().int().nonnegative().optional(),
+  current_period_end: Seconds.optional(),
+});
+
+/**
+ * https://docs.stripe.com/api/subscriptions/object. API 2025-03-31 moved `current_period_end` from
+ * the subscription to its items: https://docs.stripe.com/changelog/basil/2025-03-31/deprecate-subscription-current-period-start-and-end
+ */
+export const SubscriptionSchema = z.looseObject({
+  id: z.string(),
+  customer: Expandable,
+  status: z.string(),
+  currency: z.string(),
+  // Stripe does not let a subscription lose its last item.
+  items: z.looseObject({ data: z.tuple([SubscriptionItemSchema], SubscriptionItemSchema) }),
+  trial_end: Seconds.nullish(),
+  canceled_at: Seconds.nullish(),
+  cancel_at_period_end: z.boolean(),
+  current_period_end: Seconds.optional(),
+  metadata: Metadata,
+});
+export type Subscription = z.infer<typeof SubscriptionSchema>;
+
+const SubscriptionDetails = z.looseObject({ metadata: Metadata }).nullish();
+
+/**
+ * https://docs.stripe.com/api/invoices/object. API 2025-03-31 moved `subscription_details` under
+ * `parent`: https://docs.stripe.com/changelog/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects
+ */
+export const InvoiceSchema = z.looseObject({
+  id: z.string(),
+  customer: Expandable.nullable(),
+  customer_email: z.string().nullish(),
+  customer_name: z.string().nullish(),
+  currency: z.string(),
+  amount_paid: z.number().int(),
+  attempt_count: z.number().int().nonnegative(),
+  status_transitions: z.looseObject({ paid_at: Seconds.nullish() }),
+  metadata: Metadata,
+  parent: z.looseObject({ subscription_details: SubscriptionDetails }).nullish(),
+  subscription_details: SubscriptionDetails,
+});
+
+/** https://docs.stripe.com/api/checkout/sessions/object */
+export const CheckoutSessionSchema = z.looseObject({
+  id: z.string(),
+  customer: Expandable.nullable(),
+  customer_details: z.looseObject({ email: z.string().nullish(), name: z.string().nullish() }).nullish(),
+  customer_email: z.string().nullish(),
+  client_reference_id: z.string().nullish(),
+  metadata: Metadata,
+});
+
+/** https://docs.stripe.com/api/charges/object */
+export const ChargeSchema = z.looseObject({
+  id: z.string(),
+  customer: Expandable.nullable(),
+  amount_refunded: z.number().int().nonnegative(),
+  currency: z.string(),
+  metadata: Metadata,
+});
+
+/** The schema of `data.object` for each event type the default mapping handles. */
+export const OBJECT_SCHEMAS = {
+  "customer.created": CustomerSchema,
+  "customer.updated": CustomerSchema,
+  "customer.deleted": DeletedCustomerSchema,
+  "customer.subscription.created": SubscriptionSchema,
+  "customer.subscription.updated": SubscriptionSchema,
+  "customer.subscription.deleted": SubscriptionSchema,
+  "customer.subscription.trial_will_end": SubscriptionSchema,
+  "invoice.paid": InvoiceSchema,
+  "invoice.payment_succeeded": InvoiceSchema,
+  "invoice.payment_failed": InvoiceSchema,
+  "checkout.session.completed": CheckoutSessionSchema,
+  "charge.refunded": ChargeSchema,
+} as const;
+
+export type StripeEventType = keyof typeof OBJECT_SCHEMAS;
+
+/** A mapped event's type with its validated `data.object`; `type` narrows `object`. */
+export type StripeData = {
+  [K in StripeEventType]: { type: K; object: z.infer<(typeof OBJECT_SCHEMAS)[K]> };
+}[StripeEventType];
+
+/**
+ * The event envelope. https://docs.stripe.com/api/events/object
+ * `data.object` is checked against its type's schema only once the type is known to be mapped.
+ */
+export const EnvelopeSchema = z.looseObject({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  created: Seconds,
+  livemode: z.boolean(),
+  api_version: z.string().nullish(),
+  data: z.looseObject({
+    object: z.looseObject({}),
+    previous_attributes: z.looseObject({}).nullish(),
+  }),
+});
