@@ -11,6 +11,6 @@ export type { StripeData, StripeEventType } from "./schema";
 export const stripeSource: Source<StripeData> = {
   name: "stripe",
   verify: verifyStripeSignature,
-  parse: (body) => parseStripeEvent(body),
+  parse: parseStripeEvent,
   normalise: normaliseStripe,
 };
