@@ -1,0 +1,73 @@
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { SSMClient } from "@aws-sdk/client-ssm";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { loadConfig, type Config } from "./config";
+import { apiKeyGetter, deliverBatch, type DeliverDeps } from "./deliver-core";
+import { BridgeError, ErrorCode } from "./errors";
+import { createFullstoryClient, worstCaseSendMs, type FullstoryClientOptions } from "./fullstory/client";
+import { createLogger, type Logger } from "./log";
+import { createParameterStore } from "./parameters";
+import { createSqsQueue } from "./queue/sqs";
+
+/** Kept back from the invocation's remaining time for dead-lettering and answering Lambda. */
+export const SAFETY_MARGIN_MS = 2_000;
+
+export type ContainerDeps = Omit<DeliverDeps, "remainingMs">;
+
+/**
+ * Builds the SQS (FIFO, partial batch responses) Lambda handler over `deps`, which is resolved on
+ * the first invocation and kept for the container's life: one SSM cache, one Fullstory pool. Each
+ * record becomes an InboundMessage; failed ones are returned as `batchItemFailures` so SQS
+ * redelivers only those. https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+ */
+export function createDeliverHandler(deps: () => ContainerDeps) {
+  let resolved: ContainerDeps | undefined;
+  return async (event: SQSEvent, context: Pick<Context, "getRemainingTimeInMillis">): Promise<SQSBatchResponse> => {
+    const messages = event.Records.map((r) => ({
+      id: r.messageId,
+      body: r.body,
+      groupId: r.attributes.MessageGroupId ?? r.messageId,
+      receiveCount: Number(r.attributes.ApproximateReceiveCount),
+    }));
+    try {
+      resolved ??= deps();
+    } catch (err) {
+      // A setting is wrong: hand every message back; the redrive policy parks them if it stays wrong.
+      createLogger().error("deliver is misconfigured", { error: err instanceof Error ? err.message : String(err) });
+      return { batchItemFailures: messages.map((m) => ({ itemIdentifier: m.id })) };
+    }
+    const remainingMs = () => context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
+    const { failedIds } = await deliverBatch(messages, { ...resolved, remainingMs });
+    return { batchItemFailures: failedIds.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
+
+export interface DeployedOptions {
+  /** SDK clients; by default built from the SDK's own environment (AWS_REGION, AWS_ENDPOINT_URL_*). */
+  sqs?: SQSClient;
+  ssm?: (region: string | undefined) => SSMClient;
+  fullstory?: FullstoryClientOptions;
+  logger?: Logger;
+}
+
+/** The deployed wiring: config from the environment, the key from SSM, dead letters to the SQS FIFO DLQ. */
+export function deployedDeliverDeps(config: Config = loadConfig(), options: DeployedOptions = {}): ContainerDeps {
+  if (!config.queueUrl || !config.deadLetterQueueUrl) {
+    throw new BridgeError(ErrorCode.ConfigInvalid, "BRIDGE_QUEUE_URL and BRIDGE_DEAD_LETTER_QUEUE_URL must both be set.");
+  }
+  const parameters = createParameterStore({ ttlMs: config.parameterTtlMs, client: options.ssm });
+  return {
+    config,
+    getApiKey: apiKeyGetter(config, parameters),
+    fullstory: createFullstoryClient(options.fullstory),
+    attemptMs: worstCaseSendMs(options.fullstory),
+    queue: createSqsQueue({
+      queueUrl: config.queueUrl,
+      deadLetterQueueUrl: config.deadLetterQueueUrl,
+      client: options.sqs ?? new SQSClient({}),
+    }),
+    logger: options.logger ?? createLogger(),
+  };
+}
+
+export const handler = createDeliverHandler(() => deployedDeliverDeps());

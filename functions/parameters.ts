@@ -1,0 +1,79 @@
+import { GetParameterCommand, ParameterNotFound, ParameterVersionNotFound, SSMClient } from "@aws-sdk/client-ssm";
+import { BridgeError, ErrorCode } from "./errors";
+
+/**
+ * SSM Parameter Store reader for the Fullstory key and the webhook secrets, in the manner of
+ * Powertools' `getParameter`: values cached in memory for a TTL, clients created lazily once per
+ * container, one in-flight request shared by concurrent callers.
+ */
+export interface ParameterStore {
+  get(nameOrArn: string, opts?: { forceRefresh?: boolean }): Promise<string>;
+}
+
+export interface ParameterStoreOptions {
+  ttlMs: number;
+  /** Builds the SSM client for a region (undefined: the SDK's own default); tests point it at loopback. */
+  client?: (region: string | undefined) => SSMClient;
+  now?: () => number;
+}
+
+// arn:aws:ssm:<region>:<account>:parameter/<name>; GetParameter accepts the ARN as `Name`.
+// https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html
+const PARAMETER_ARN = /^arn:[^:]+:ssm:([^:]+):[^:]*:parameter\//;
+
+/** The region named by a parameter ARN, or undefined for a plain name (the container's own region). */
+export function parameterRegion(nameOrArn: string): string | undefined {
+  return PARAMETER_ARN.exec(nameOrArn)?.[1];
+}
+
+/**
+ * Creates a parameter store. `get` returns the decrypted value (`WithDecryption`), from the cache
+ * while it is younger than `ttlMs` unless `forceRefresh` is set (after a 401, the key may have been
+ * rotated). Throws a BridgeError: `parameter_not_found` (naming the parameter) when it does not
+ * exist or is empty, `parameter_unavailable` (retryable) when SSM cannot be read right now.
+ */
+export function createParameterStore({ ttlMs, client, now = Date.now }: ParameterStoreOptions): ParameterStore {
+  const makeClient = client ?? ((region) => new SSMClient(region ? { region } : {}));
+  const clients = new Map<string, SSMClient>();
+  const cache = new Map<string, { value: string; expiresAt: number }>();
+  const inFlight = new Map<string, Promise<string>>();
+
+  const clientFor = (region: string | undefined): SSMClient => {
+    const key = region ?? "";
+    let existing = clients.get(key);
+    if (!existing) {
+      existing = makeClient(region);
+      clients.set(key, existing);
+    }
+    return existing;
+  };
+
+  const fetch = async (name: string): Promise<string> => {
+    let value: string | undefined;
+    try {
+      const out = await clientFor(parameterRegion(name)).send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+      value = out.Parameter?.Value;
+    } catch (cause) {
+      if (cause instanceof ParameterNotFound || cause instanceof ParameterVersionNotFound) {
+        throw new BridgeError(ErrorCode.ParameterNotFound, `SSM parameter ${name} does not exist.`, { cause });
+      }
+      throw new BridgeError(ErrorCode.ParameterUnavailable, `SSM parameter ${name} could not be read right now.`, { cause });
+    }
+    if (!value) throw new BridgeError(ErrorCode.ParameterNotFound, `SSM parameter ${name} is empty.`);
+    cache.set(name, { value, expiresAt: now() + ttlMs });
+    return value;
+  };
+
+  return {
+    get(name, opts) {
+      const cached = cache.get(name);
+      if (cached && !opts?.forceRefresh && cached.expiresAt > now()) return Promise.resolve(cached.value);
+      // A request already on its way is at least as fresh as a forced refresh asks for.
+      const pending = inFlight.get(name);
+      if (pending) return pending;
+      const request = fetch(name).finally(() => inFlight.delete(name));
+      inFlight.set(name, request);
+      return request;
+    },
+  };
+}

@@ -1,0 +1,262 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * A Fullstory V2 users API fake on loopback, built from Fullstory's own OpenAPI description
+ * (`../shared/fixtures/fullstory/users.swagger.json`, read in place): its CreateUserRequest limits
+ * and its `{message, code}` error examples. It upserts by uid with a last-write-wins property merge,
+ * checks Basic auth against a set of keys, replays idempotent requests, injects faults, and counts
+ * requests and TCP connections.
+ */
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const SPEC_PATH = path.resolve(projectRoot, "../shared/fixtures/fullstory/users.swagger.json");
+
+interface ApiError {
+  message: string;
+  code: string;
+}
+
+interface Spec {
+  limits: { uid: number; displayName: number; email: number; properties: number; propertyName: number; valueBytes: number };
+  errors: Record<number, ApiError>;
+}
+
+type Json = Record<string, unknown>;
+
+/** Reads the limits and error examples from the OpenAPI file; throws (naming the file) when it is absent. */
+export function loadUsersSpec(): Spec {
+  if (!existsSync(SPEC_PATH)) {
+    throw new Error(`Fullstory OpenAPI description not found at ${SPEC_PATH}: the Fullstory fake is built from it.`);
+  }
+  const doc = JSON.parse(readFileSync(SPEC_PATH, "utf8")) as {
+    paths: Record<string, Record<string, { responses: Record<string, { schema?: { example?: ApiError } }> }>>;
+    definitions: Record<string, { properties: Record<string, { maxLength?: number; maxProperties?: number; description?: string }> }>;
+  };
+  const req = doc.definitions["fullstory.v2.users.CreateUserRequest"]?.properties;
+  const props = req?.properties;
+  const nameLength = /maximum property name length is (\d+)/.exec(props?.description ?? "")?.[1];
+  const valueBytes = /maximum size of (\d+) bytes/.exec(props?.description ?? "")?.[1];
+  const numbers = [req?.uid?.maxLength, req?.display_name?.maxLength, req?.email?.maxLength, props?.maxProperties, nameLength, valueBytes];
+  if (numbers.some((n) => n === undefined)) throw new Error(`${SPEC_PATH} no longer describes CreateUserRequest's limits.`);
+  const errors: Record<number, ApiError> = {};
+  for (const [status, response] of Object.entries(doc.paths["/v2/users"]?.post?.responses ?? {})) {
+    if (response.schema?.example) errors[Number(status)] = response.schema.example;
+  }
+  return {
+    limits: {
+      uid: Number(req?.uid?.maxLength),
+      displayName: Number(req?.display_name?.maxLength),
+      email: Number(req?.email?.maxLength),
+      properties: Number(props?.maxProperties),
+      propertyName: Number(nameLength),
+      valueBytes: Number(valueBytes),
+    },
+    errors,
+  };
+}
+
+export interface FakeUser {
+  id: string;
+  uid: string;
+  email?: string;
+  display_name?: string;
+  properties: Json;
+  schema: Json;
+}
+
+/** A fault for the next POST: an error status (optionally with Retry-After), a delay, or a reset socket. */
+export type Fault = { status: number; retryAfterSeconds?: number } | { delayMs: number } | { reset: true };
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  status: number;
+  uid?: string;
+  idempotencyKey?: string;
+  integrationSource?: string;
+  body?: Json;
+  replayed: boolean;
+}
+
+export interface FullstoryFake {
+  url: string;
+  /** Keys accepted by Basic auth; replace its content to rotate. */
+  validKeys: Set<string>;
+  /** Consumed in order, one per POST. */
+  faults: Fault[];
+  /** Added to every response. */
+  latencyMs: number;
+  /** Current state per uid. */
+  users: Map<string, FakeUser>;
+  /** Every request answered (reset ones included, with status 0). */
+  requests: RecordedRequest[];
+  /** TCP connections accepted. */
+  readonly connections: number;
+  stop(): Promise<void>;
+}
+
+const PROPERTY_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** Starts the fake on 127.0.0.1 and an ephemeral port. */
+export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<FullstoryFake> {
+  const spec = loadUsersSpec();
+  const saved = new Map<string, { bodyHash: string; status: number; body: Json }>();
+  let connections = 0;
+  let nextId = 1;
+
+  const fake: Omit<FullstoryFake, "url" | "connections" | "stop"> = {
+    validKeys: new Set(keys),
+    faults: [],
+    latencyMs: 0,
+    users: new Map(),
+    requests: [],
+  };
+
+  const specError = (status: number): ApiError => spec.errors[status] ?? { message: `HTTP ${status}`, code: `http_${status}` };
+
+  const validate = (body: Json): ApiError | undefined => {
+    const { limits } = spec;
+    const invalid = (message: string): ApiError => ({ message, code: "invalid_argument" });
+    if (typeof body.uid !== "string" || body.uid === "") return specError(400);
+    if (body.uid.length > limits.uid) return invalid(`uid is longer than ${limits.uid} characters`);
+    if (body.email !== undefined && (typeof body.email !== "string" || body.email.length > limits.email)) return invalid("invalid email");
+    if (body.display_name !== undefined && (typeof body.display_name !== "string" || body.display_name.length > limits.displayName)) {
+      return invalid("invalid display_name");
+    }
+    const props = body.properties ?? {};
+    if (typeof props !== "object" || props === null || Array.isArray(props)) return invalid("properties must be an object");
+    if (Object.keys(props).length > limits.properties) return invalid(`more than ${limits.properties} properties`);
+    const checkNames = (value: unknown, prefix: string): string | undefined => {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+      for (const [name, inner] of Object.entries(value)) {
+        const dotted = prefix ? `${prefix}.${name}` : name;
+        if (!PROPERTY_NAME.test(name) || dotted.length > limits.propertyName) return dotted;
+        const bad = checkNames(inner, dotted);
+        if (bad) return bad;
+      }
+      return undefined;
+    };
+    const badName = checkNames(props, "");
+    if (badName) return invalid(`invalid property name ${badName}`);
+    for (const [name, value] of Object.entries(props)) {
+      if (Buffer.byteLength(JSON.stringify(value)) > limits.valueBytes) return invalid(`property ${name} is larger than ${limits.valueBytes} bytes`);
+    }
+    return undefined;
+  };
+
+  const upsert = (body: Json, existing: FakeUser | undefined): FakeUser => {
+    const user: FakeUser = existing ?? { id: String(nextId++), uid: String(body.uid), properties: {}, schema: {} };
+    if (typeof body.email === "string") user.email = body.email;
+    if (typeof body.display_name === "string") user.display_name = body.display_name;
+    user.properties = { ...user.properties, ...(body.properties as Json | undefined) };
+    user.schema = { ...user.schema, ...((body.schema as { properties?: Json } | undefined)?.properties ?? {}) };
+    fake.users.set(user.uid, user);
+    return user;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, raw: string) => {
+    const url = new URL(req.url ?? "/", "http://fake");
+    const record: RecordedRequest = { method: req.method ?? "", path: url.pathname, status: 0, replayed: false };
+    fake.requests.push(record);
+    const idemKey = header(req, "idempotency-key");
+    record.idempotencyKey = idemKey;
+    record.integrationSource = header(req, "integration-source");
+    const send = (status: number, body: Json, headers: Record<string, string> = {}) => {
+      record.status = status;
+      res.writeHead(status, { "content-type": "application/json", ...headers });
+      res.end(JSON.stringify(body));
+    };
+
+    if (fake.latencyMs > 0) await delay(fake.latencyMs);
+    if (req.method === "POST") {
+      const fault = fake.faults.shift();
+      if (fault && "reset" in fault) return void req.socket.destroy();
+      if (fault && "delayMs" in fault) await delay(fault.delayMs);
+      if (fault && "status" in fault) {
+        const extra: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) };
+        return send(fault.status, { ...specError(fault.status >= 500 ? 500 : fault.status) }, extra);
+      }
+    }
+    const auth = /^Basic (.+)$/.exec(header(req, "authorization") ?? "")?.[1];
+    if (!auth || !fake.validKeys.has(auth)) return send(401, { ...specError(401) });
+
+    const userPath = /^\/v2\/users\/([^/]+)$/.exec(url.pathname);
+    if (req.method === "GET" && userPath) {
+      const user = [...fake.users.values()].find((u) => u.id === userPath[1]);
+      if (!user) return send(404, { ...specError(404) });
+      return send(200, { ...user, schema: { properties: user.schema }, is_being_deleted: false });
+    }
+    if (req.method !== "POST" || (url.pathname !== "/v2/users" && !userPath)) return send(404, { ...specError(404) });
+
+    let body: Json;
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+      body = parsed as Json;
+    } catch {
+      return send(400, { message: "request body is not a JSON object", code: "invalid_argument" });
+    }
+    record.body = body;
+    record.uid = typeof body.uid === "string" ? body.uid : undefined;
+
+    // Same key + same body: the saved answer; same key + another body: refused. 429/5xx are not saved.
+    // Auth failures never reach the endpoint, so they are not saved either.
+    // https://developer.fullstory.com/server/idempotent-requests
+    const bodyHash = sha256(`${req.method} ${url.pathname}\n${raw}`);
+    const previous = idemKey ? saved.get(idemKey) : undefined;
+    if (previous) {
+      if (previous.bodyHash !== bodyHash) {
+        return send(400, { message: "Idempotency-Key was used with a different request", code: "idempotency_key_reused" });
+      }
+      record.replayed = true;
+      return send(previous.status, previous.body);
+    }
+    const answer = (status: number, out: Json) => {
+      if (idemKey) saved.set(idemKey, { bodyHash, status, body: out });
+      send(status, out);
+    };
+
+    const invalid = validate(body);
+    if (invalid) return answer(400, { ...invalid });
+    if (userPath) {
+      const existing = [...fake.users.values()].find((u) => u.id === userPath[1]);
+      if (!existing) return answer(404, { ...specError(404) });
+      if (existing.uid !== body.uid) return answer(400, { message: "uid cannot be changed", code: "invalid_argument" });
+      return answer(200, { id: upsert(body, existing).id });
+    }
+    return answer(200, { id: upsert(body, fake.users.get(String(body.uid))).id });
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => void handle(req, res, Buffer.concat(chunks).toString("utf8")));
+  });
+  server.on("connection", () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+
+  return Object.defineProperties(fake as FullstoryFake, {
+    url: { value: `http://127.0.0.1:${(server.address() as AddressInfo).port}` },
+    connections: { get: () => connections },
+    stop: {
+      value: () =>
+        new Promise<void>((resolve, reject) => {
+          server.closeAllConnections();
+          server.close((err) => (err ? reject(err) : resolve()));
+        }),
+    },
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

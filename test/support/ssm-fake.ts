@@ -1,0 +1,107 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { SSMClient } from "@aws-sdk/client-ssm";
+
+/**
+ * A small SSM Parameter Store fake speaking AWS JSON 1.1, as the real `@aws-sdk/client-ssm` does:
+ * `POST /` with `X-Amz-Target: AmazonSSM.GetParameter` and `application/x-amz-json-1.1`; errors are
+ * `{"__type": …, "message": …}` with HTTP 400; `LastModifiedDate` is epoch seconds.
+ * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html
+ */
+export interface SsmFake {
+  endpoint: string;
+  /** A real SSM client for this fake; `region` is what it signs with (the fake records it). */
+  client(region?: string, opts?: { maxAttempts?: number }): SSMClient;
+  /** Creates the parameter, or rotates it (a new version). */
+  set(name: string, value: string): void;
+  delete(name: string): void;
+  /** The next `n` GetParameter calls answer ThrottlingException. */
+  throttle(n: number): void;
+  /** GetParameter calls received, throttled ones included. */
+  readonly calls: number;
+  /** The region each call was signed for, in order. */
+  readonly regions: string[];
+  stop(): Promise<void>;
+}
+
+const ACCOUNT = "123456789012";
+
+interface Stored {
+  value: string;
+  version: number;
+  modified: number;
+}
+
+export async function startSsmFake(): Promise<SsmFake> {
+  const params = new Map<string, Stored>();
+  const regions: string[] = [];
+  let calls = 0;
+  let throttled = 0;
+
+  const reply = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
+    res.end(JSON.stringify(body));
+  };
+  const error = (res: ServerResponse, type: string, message: string) => reply(res, 400, { __type: type, message });
+
+  const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
+    const target = req.headers["x-amz-target"];
+    if (req.method !== "POST" || req.headers["content-type"] !== "application/x-amz-json-1.1") {
+      return error(res, "InvalidAction", "Expected an AWS JSON 1.1 POST.");
+    }
+    if (target !== "AmazonSSM.GetParameter") return error(res, "InvalidAction", `${String(target)} is not supported by this fake.`);
+    calls++;
+    const region = /Credential=[^/]+\/\d{8}\/([^/]+)\/ssm\//.exec(req.headers.authorization ?? "")?.[1] ?? "unsigned";
+    regions.push(region);
+    if (throttled > 0) {
+      throttled--;
+      return error(res, "ThrottlingException", "Rate exceeded");
+    }
+    const input = JSON.parse(raw) as { Name?: string; WithDecryption?: boolean };
+    const requested = input.Name ?? "";
+    const name = requested.startsWith("arn:") ? requested.slice(requested.indexOf(":parameter") + ":parameter".length) : requested;
+    const stored = params.get(name);
+    if (!stored) return error(res, "ParameterNotFound", `Parameter ${requested} not found.`);
+    reply(res, 200, {
+      Parameter: {
+        Name: name,
+        Type: "SecureString",
+        // Without WithDecryption a SecureString comes back as ciphertext.
+        Value: input.WithDecryption ? stored.value : Buffer.from(`kms:${stored.value}`).toString("base64"),
+        Version: stored.version,
+        LastModifiedDate: stored.modified,
+        ARN: `arn:aws:ssm:${region}:${ACCOUNT}:parameter${name}`,
+        DataType: "text",
+      },
+    });
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => handle(req, res, Buffer.concat(chunks).toString("utf8")));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    endpoint,
+    client: (region = "us-east-1", opts = {}) =>
+      new SSMClient({ endpoint, region, credentials: { accessKeyId: "test", secretAccessKey: "test" }, ...opts }),
+    set(name, value) {
+      const version = (params.get(name)?.version ?? 0) + 1;
+      params.set(name, { value, version, modified: Math.floor(Date.now() / 1000) });
+    },
+    delete: (name) => void params.delete(name),
+    throttle: (n) => void (throttled = n),
+    get calls() {
+      return calls;
+    },
+    regions,
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}

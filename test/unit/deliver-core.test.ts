@@ -1,0 +1,242 @@
+import { describe, expect, it } from "vitest";
+import { deliverBatch, type DeliverDeps, type InboundMessage } from "../../functions/deliver-core";
+import { BridgeError, ErrorCode } from "../../functions/errors";
+import type { SendResult } from "../../functions/fullstory/client";
+import type { FullstoryRequest } from "../../functions/fullstory/request";
+import { createLogger } from "../../functions/log";
+import { idempotencyKey } from "../../functions/message";
+import type { DeadLetter } from "../../functions/queue/port";
+import { inbound, queueMessage } from "../support/deliver-messages";
+
+interface Harness {
+  deps: DeliverDeps;
+  sent: FullstoryRequest[];
+  letters: DeadLetter[];
+  lines: Record<string, unknown>[];
+  waits: number[];
+  keyCalls: boolean[];
+}
+
+/** Deps over scripted Fullstory answers, an in-memory dead-letter list and a fake clock. */
+function harness(
+  answer: (req: FullstoryRequest, n: number) => SendResult | Promise<SendResult>,
+  over: Partial<DeliverDeps> = {},
+  budgetMs = 60_000,
+): Harness {
+  const h: Harness = { sent: [], letters: [], lines: [], waits: [], keyCalls: [], deps: undefined as unknown as DeliverDeps };
+  let clock = 0;
+  h.deps = {
+    config: { fullstory: { apiUrl: "https://api.fullstory.com" } },
+    getApiKey: async (force) => {
+      h.keyCalls.push(Boolean(force));
+      return "na1.key-one";
+    },
+    fullstory: { send: async (req) => (h.sent.push(req), answer(req, h.sent.length)) },
+    queue: { send: async () => {}, deadLetter: async (l) => void h.letters.push(l) },
+    logger: createLogger((line) => h.lines.push(JSON.parse(line) as Record<string, unknown>)),
+    remainingMs: () => budgetMs - clock,
+    attemptMs: 5_000,
+    sleep: async (ms) => {
+      h.waits.push(ms);
+      clock += ms;
+    },
+    random: () => 0.5,
+    ...over,
+  };
+  return h;
+}
+
+const ok: SendResult = { kind: "ok", id: "1" };
+const uidOf = (req: FullstoryRequest) => (JSON.parse(req.body) as { uid: string }).uid;
+
+describe("deliverBatch", () => {
+  it("delivers every message and reports none failed", async () => {
+    const h = harness(() => ok);
+    const msgs = [inbound(queueMessage("a")), inbound(queueMessage("b"))];
+    expect(await deliverBatch(msgs, h.deps)).toEqual({ failedIds: [] });
+    expect(h.sent.map(uidOf).sort()).toEqual(["a", "b"]);
+    expect(h.keyCalls).toEqual([false]);
+  });
+
+  it("sends the idempotency key derived from source, event id and uid", async () => {
+    const h = harness(() => ok);
+    const qm = queueMessage("a");
+    await deliverBatch([inbound(qm)], h.deps);
+    expect(h.sent[0]?.headers["idempotency-key"]).toBe(idempotencyKey(qm.source, qm.event_id, "a"));
+  });
+
+  it("dead-letters an unreadable message as invalid_message with its body verbatim", async () => {
+    const h = harness(() => ok);
+    const bad: InboundMessage = { id: "m1", body: '{"v":2, "oops"', groupId: "g", receiveCount: 1 };
+    expect(await deliverBatch([bad], h.deps)).toEqual({ failedIds: [] });
+    expect(h.sent).toHaveLength(0);
+    expect(h.letters).toHaveLength(1);
+    expect(h.letters[0]?.body).toBe(bad.body);
+    expect(h.letters[0]?.failure.reason).toBe("invalid_message");
+  });
+
+  it("dead-letters a message without uid as uid_unresolved, sending nothing", async () => {
+    const h = harness(() => ok);
+    await deliverBatch([inbound(queueMessage(null))], h.deps);
+    expect(h.sent).toHaveLength(0);
+    expect(h.letters.map((l) => l.failure.reason)).toEqual(["uid_unresolved"]);
+  });
+
+  it("dead-letters on a key for another region and sends nothing", async () => {
+    const h = harness(() => ok, { config: { fullstory: { apiUrl: "https://api.fullstory.com", region: "eu1" } } });
+    await deliverBatch([inbound(queueMessage("a"))], h.deps);
+    expect(h.sent).toHaveLength(0);
+    expect(h.letters[0]?.failure).toMatchObject({ reason: "region_mismatch", attempts: 0 });
+    expect(h.letters[0]?.failure.message).toMatch(/na1.*eu1/);
+  });
+
+  it("dead-letters a permanent 4xx as rejected with Fullstory's status, code and message", async () => {
+    const h = harness(() => ({ kind: "permanent", status: 400, code: "invalid_argument", message: "bad property" }));
+    expect(await deliverBatch([inbound(queueMessage("a"))], h.deps)).toEqual({ failedIds: [] });
+    expect(h.letters[0]?.failure).toMatchObject({ reason: "rejected", status: 400, code: "invalid_argument", message: "bad property", attempts: 1 });
+  });
+
+  it("retries 5xx with jittered exponential backoff and then delivers", async () => {
+    const h = harness((_, n) => (n <= 3 ? { kind: "retryable", status: 503, code: "server_error" } : ok));
+    expect(await deliverBatch([inbound(queueMessage("a"))], h.deps)).toEqual({ failedIds: [] });
+    expect(h.sent).toHaveLength(4);
+    expect(h.waits).toEqual([100, 200, 400]);
+  });
+
+  it("waits the Retry-After of a 429", async () => {
+    const h = harness((_, n) => (n === 1 ? { kind: "retryable", status: 429, retryAfterMs: 7_000, code: "too_many_requests" } : ok));
+    await deliverBatch([inbound(queueMessage("a"))], h.deps);
+    expect(h.waits).toEqual([7_000]);
+    expect(h.sent).toHaveLength(2);
+  });
+
+  it("returns the message to the queue when Retry-After does not fit in the time left", async () => {
+    const h = harness(() => ({ kind: "retryable", status: 429, retryAfterMs: 58_000, code: "too_many_requests" }));
+    const m = inbound(queueMessage("a"));
+    expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id] });
+    expect(h.sent).toHaveLength(1);
+    expect(h.waits).toEqual([]);
+    expect(h.letters).toEqual([]);
+  });
+
+  it("does not start a send without time for it", async () => {
+    const h = harness(() => ok, {}, 1_000);
+    const m = inbound(queueMessage("a"));
+    expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id] });
+    expect(h.sent).toHaveLength(0);
+  });
+
+  it("refreshes the key once after a 401 and resends with the new key", async () => {
+    const h = harness((req) => (req.headers.authorization === "Basic na1.key-two" ? ok : { kind: "auth", status: 401 }));
+    h.deps.getApiKey = async (force) => (h.keyCalls.push(Boolean(force)), force ? "na1.key-two" : "na1.key-one");
+    expect(await deliverBatch([inbound(queueMessage("a"))], h.deps)).toEqual({ failedIds: [] });
+    expect(h.keyCalls).toEqual([false, true]);
+    expect(h.sent.map((r) => r.headers.authorization)).toEqual(["Basic na1.key-one", "Basic na1.key-two"]);
+  });
+
+  it("treats a 401 that survives the refresh as retryable, never as a dead letter", async () => {
+    const h = harness(() => ({ kind: "auth", status: 401 }), {}, 8_000);
+    const m = inbound(queueMessage("a"));
+    expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id] });
+    expect(h.keyCalls).toEqual([false, true]);
+    expect(h.letters).toEqual([]);
+  });
+
+  it("refreshes once for concurrent 401s of several groups", async () => {
+    let current = "na1.key-one";
+    const h = harness((req) => (req.headers.authorization === `Basic ${current}` && current === "na1.key-two" ? ok : { kind: "auth", status: 401 }));
+    h.deps.getApiKey = async (force) => {
+      h.keyCalls.push(Boolean(force));
+      if (force) current = "na1.key-two";
+      return current;
+    };
+    const msgs = ["a", "b", "c", "d"].map((u) => inbound(queueMessage(u)));
+    expect(await deliverBatch(msgs, h.deps)).toEqual({ failedIds: [] });
+    expect(h.keyCalls.filter(Boolean)).toHaveLength(1);
+  });
+
+  it("reports every message failed, unsent, when the key cannot be read", async () => {
+    const h = harness(() => ok);
+    h.deps.getApiKey = async () => {
+      throw new BridgeError(ErrorCode.ParameterUnavailable, "throttled");
+    };
+    const msgs = [inbound(queueMessage("a")), inbound(queueMessage("b"))];
+    expect((await deliverBatch(msgs, h.deps)).failedIds.sort()).toEqual(msgs.map((m) => m.id).sort());
+    expect(h.sent).toHaveLength(0);
+    expect(h.letters).toHaveLength(0);
+  });
+
+  it("fails the later messages of a group unsent after one fails, and keeps other groups going", async () => {
+    const h = harness((req) => (uidOf(req) === "a" ? { kind: "retryable", status: 500, code: "server_error" } : ok), {}, 6_000);
+    const a1 = inbound(queueMessage("a"));
+    const b1 = inbound(queueMessage("b"));
+    const a2 = inbound(queueMessage("a"));
+    const a3 = inbound(queueMessage("a"));
+    expect(await deliverBatch([a1, b1, a2, a3], h.deps)).toEqual({ failedIds: [a1.id, a2.id, a3.id] });
+    // Only a1 was ever sent for group a (retried while time allowed); a2 and a3 stayed unsent.
+    const keysOfA = new Set(h.sent.filter((r) => uidOf(r) === "a").map((r) => r.headers["idempotency-key"]));
+    expect(keysOfA).toEqual(new Set([idempotencyKey("standard", (JSON.parse(a1.body) as { event_id: string }).event_id, "a")]));
+    expect(h.sent.map(uidOf)).toContain("b");
+  });
+
+  it("sends one group strictly in order while other groups run alongside", async () => {
+    const events: string[] = [];
+    const h = harness(async (req) => {
+      const body = JSON.parse(req.body) as { uid: string; properties: { seats: number } };
+      events.push(`start ${body.uid}:${body.properties.seats}`);
+      await new Promise((r) => setTimeout(r, 5));
+      events.push(`end ${body.uid}:${body.properties.seats}`);
+      return ok;
+    });
+    const msgs = [1, 2, 3].flatMap((seats) => ["a", "b"].map((u) => inbound(queueMessage(u, { properties: { seats } }))));
+    await deliverBatch(msgs, h.deps);
+    const ofA = events.filter((e) => e.includes(" a:"));
+    expect(ofA).toEqual(["start a:1", "end a:1", "start a:2", "end a:2", "start a:3", "end a:3"]);
+    // b started before a finished: groups ran concurrently.
+    expect(events.indexOf("start b:1")).toBeLessThan(events.indexOf("end a:1"));
+  });
+
+  it("bounds the groups in flight by the concurrency setting", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const h = harness(
+      async () => {
+        peak = Math.max(peak, ++inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        inFlight--;
+        return ok;
+      },
+      { concurrency: 3 },
+    );
+    await deliverBatch(
+      Array.from({ length: 10 }, (_, i) => inbound(queueMessage(`u${i}`))),
+      h.deps,
+    );
+    expect(peak).toBe(3);
+  });
+
+  it("reports a message failed when dead-lettering it fails", async () => {
+    const h = harness(() => ({ kind: "permanent", status: 422, code: "invalid", message: "no" }));
+    h.deps.queue = {
+      send: async () => {},
+      deadLetter: async () => {
+        throw new BridgeError(ErrorCode.QueueUnavailable, "down");
+      },
+    };
+    const m = inbound(queueMessage("a"));
+    expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id] });
+  });
+
+  it("logs one line per message without the key, the email or the body", async () => {
+    const h = harness((req) => (uidOf(req) === "b" ? { kind: "permanent", status: 400, code: "x", message: "m" } : ok));
+    const qa = queueMessage("a");
+    await deliverBatch([inbound(qa), inbound(queueMessage("b")), { id: "z", body: "nope", groupId: "z", receiveCount: 2 }], h.deps);
+    expect(h.lines).toHaveLength(3);
+    expect(h.lines.map((l) => l.outcome).sort()).toEqual(["dead_lettered", "dead_lettered", "delivered"]);
+    expect(h.lines.find((l) => l.outcome === "delivered")).toMatchObject({ event_id: qa.event_id, source: "standard", attempts: 1 });
+    const text = JSON.stringify(h.lines);
+    expect(text).not.toContain("key-one");
+    expect(text).not.toContain("@example.com");
+    expect(text).not.toContain("nope");
+  });
+});
