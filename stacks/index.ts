@@ -1,0 +1,26 @@
+import { createDeadLetterAlarm } from "./alarm";
+import { createApi } from "./api";
+import { createQueues } from "./queue";
+import type { StageSettings } from "./settings";
+
+/**
+ * Declares the whole bridge for one stage and returns what `sst deploy` prints: the API's base URL,
+ * one webhook URL per enabled source (the address to give Stripe, Clerk or your backend), and the
+ * queues' URLs and names (the `dlq` tool and the AWS console find them by these).
+ */
+export function bridge(settings: StageSettings) {
+  const { queue, deadLetter } = createQueues(settings);
+  const { api } = createApi(settings, { queue, deadLetter });
+  createDeadLetterAlarm(settings, deadLetter);
+  const webhookUrls = Object.fromEntries(
+    settings.sources.map((source) => [`${source}WebhookUrl`, $interpolate`${api.url}/webhooks/${source}`]),
+  );
+  return {
+    url: api.url,
+    ...webhookUrls,
+    queueUrl: queue.url,
+    queueName: queue.nodes.queue.name,
+    deadLetterQueueUrl: deadLetter.url,
+    deadLetterQueueName: deadLetter.nodes.queue.name,
+  };
+}

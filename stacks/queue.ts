@@ -1,0 +1,51 @@
+import { readParameters } from "./iam";
+import { deliverEnvironment, type StageSettings } from "./settings";
+
+// Dead letters wait for a redrive as long as SQS keeps anything (14 days; the default is 4).
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+const FOURTEEN_DAYS = 14 * 24 * 60 * 60;
+
+/**
+ * The FIFO queue between ingest and deliver, its FIFO dead-letter queue (SQS requires both of a
+ * pair to be FIFO), and the deliver function subscribed with partial batch responses. Content-based
+ * deduplication stays off: ingest sets each message's MessageDeduplicationId itself.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+ */
+export function createQueues(settings: StageSettings) {
+  const deadLetter = new sst.aws.Queue("DeadLetterQueue", {
+    fifo: { contentBasedDeduplication: false },
+    transform: { queue: { messageRetentionSeconds: FOURTEEN_DAYS } },
+  });
+  const queue = new sst.aws.Queue("Queue", {
+    fifo: { contentBasedDeduplication: false },
+    visibilityTimeout: `${settings.visibilityTimeoutSeconds} seconds`,
+    dlq: { queue: deadLetter.arn, retry: settings.maxReceiveCount },
+  });
+  const urls = { BRIDGE_QUEUE_URL: queue.url, BRIDGE_DEAD_LETTER_QUEUE_URL: deadLetter.url };
+
+  const deliver = new sst.aws.Function("Deliver", {
+    handler: "functions/deliver.handler",
+    runtime: "nodejs22.x",
+    architecture: "arm64",
+    memory: `${settings.memoryMb} MB`,
+    timeout: `${settings.deliverTimeoutSeconds} seconds`,
+    environment: { ...deliverEnvironment(settings), ...urls },
+    permissions: [
+      // What the SQS event source mapping does with the function's role: poll, delete the
+      // delivered, hand back the failed. https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
+      {
+        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+        resources: [queue.arn],
+      },
+      // Permanent failures (Fullstory 4xx, unreadable messages) are parked by deliver itself.
+      { actions: ["sqs:SendMessage"], resources: [deadLetter.arn] },
+      ...readParameters([settings.parameters.fullstoryApiKey], settings),
+    ],
+  });
+  // Subscribed by ARN, so SST creates no second function and adds no permissions of its own.
+  // partialResponses defaults to false: without it one failure returns the whole batch.
+  // https://sst.dev/docs/component/aws/queue-lambda-subscriber
+  queue.subscribe(deliver.arn, { batch: { size: 10, partialResponses: true } });
+
+  return { queue, deadLetter, deliver };
+}

@@ -1,0 +1,172 @@
+import { z } from "zod";
+import { DATA_CENTERS, SOURCE_NAMES, type DataCenter, type SourceName } from "../functions/config";
+
+/**
+ * Per-stage settings of the deployed bridge, derived from the stage name and the stage's entry in
+ * `stacks/stages.ts`. Pure (no SST globals), so `sst.config.ts` can use it in `app()` as well as
+ * `run()`, and tests can call it directly.
+ */
+
+/** Stages that keep their resources on `sst remove`, refuse removal, and are live by default. */
+export const PRODUCTION_STAGES: readonly string[] = ["production", "prod"];
+
+/** Where webhook signing secrets and the Fullstory key live unless a stage names its own parameters. */
+export const PARAMETER_PREFIX = "/fullstory-bridge";
+
+// SSM parameter names: letters, digits and `_.-/`; the leading slash makes the ARN
+// `…:parameter/<path>` with nothing to insert. https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html
+const ParameterName = z.string().regex(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, "must be a full SSM parameter name starting with /");
+
+const StageName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, "must be letters, digits and hyphens");
+
+// Lambda allows at most 900 s; the queue's visibility timeout (6 × this) must stay within SQS's 12 h.
+// https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
+const DeliverTimeout = z.number().int().min(10).max(900);
+
+/** What a stage may override; anything else is refused, so a misspelt key cannot be ignored silently. */
+export const StageOverridesSchema = z.strictObject({
+  /** The webhook sources this stage serves; the others answer 404. Default: all of them. */
+  sources: z.array(z.enum(SOURCE_NAMES)).min(1).optional(),
+  /** `FULLSTORY_REGION`: refuse a Fullstory key of another data center (data residency). */
+  region: z.enum(DATA_CENTERS).optional(),
+  /** `FULLSTORY_API_URL`: Fullstory's base URL, when not `https://api.fullstory.com`. */
+  apiUrl: z.url({ protocol: /^https$/ }).optional(),
+  /** `BRIDGE_LIVE`: ignore Stripe test-mode events. Default: true on production stages only. */
+  live: z.boolean().optional(),
+  /** SSM parameter names, when not `/fullstory-bridge/<stage>/…`. */
+  parameters: z
+    .strictObject({
+      fullstoryApiKey: ParameterName.optional(),
+      stripe: ParameterName.optional(),
+      clerk: ParameterName.optional(),
+      standard: ParameterName.optional(),
+    })
+    .optional(),
+  /** The KMS key the SecureString parameters are encrypted with (id, ARN or alias). */
+  parameterKmsKey: z.string().min(1).optional(),
+  /** `STRIPE_UID_METADATA_KEYS`, `CLERK_UID_FIELD`, `BRIDGE_PARAMETER_TTL_SECONDS`: the functions' own defaults otherwise. */
+  stripeUidMetadataKeys: z.array(z.string().regex(/^[^,\s]+$/, "one metadata key, without commas")).min(1).optional(),
+  clerkUidField: z.enum(["id", "external_id"]).optional(),
+  parameterTtlSeconds: z.number().int().positive().optional(),
+  deliverTimeoutSeconds: DeliverTimeout.optional(),
+  /** How many times SQS hands a message to deliver before moving it to the dead-letter queue. */
+  maxReceiveCount: z.number().int().min(5).max(1000).optional(),
+  memoryMb: z.number().int().min(128).max(10240).optional(),
+  /** SNS topics told when dead letters appear and when the queue is empty again. */
+  alarmTopicArns: z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, "must be an SNS topic ARN")).optional(),
+});
+export type StageOverrides = z.input<typeof StageOverridesSchema>;
+
+export interface StageSettings {
+  stage: string;
+  production: boolean;
+  live: boolean;
+  sources: SourceName[];
+  region?: DataCenter;
+  apiUrl?: string;
+  parameters: { fullstoryApiKey: string; secrets: { source: SourceName; name: string }[] };
+  parameterKmsKey: string;
+  stripeUidMetadataKeys?: string[];
+  clerkUidField?: "id" | "external_id";
+  parameterTtlSeconds?: number;
+  memoryMb: number;
+  ingestTimeoutSeconds: number;
+  deliverTimeoutSeconds: number;
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  alarmTopicArns: string[];
+}
+
+// API Gateway HTTP APIs wait at most 30 s for an integration; ingest only verifies and enqueues.
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
+const INGEST_TIMEOUT_SECONDS = 10;
+
+// Lambda's advice for SQS event sources: queue visibility timeout ≥ 6 × the function timeout.
+// https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+const VISIBILITY_FACTOR = 6;
+
+// A retryable failure keeps being retried for at least 15 minutes before it becomes a dead letter,
+// as in local mode: each receive hides the message for one visibility timeout.
+const MIN_RETRY_WINDOW_SECONDS = 15 * 60;
+
+/** True for the stages treated as production: retained, protected and live by default. */
+export function isProductionStage(stage: string): boolean {
+  return PRODUCTION_STAGES.includes(stage);
+}
+
+/**
+ * The settings of `stage`: defaults derived from its name, then `overrides` (validated; unknown
+ * keys are refused). Throws an Error naming the stage and the offending keys when an override is
+ * malformed or when the retry window (maxReceiveCount × visibility timeout) is under 15 minutes.
+ */
+export function stageSettings(stage: string, overrides: unknown = {}): StageSettings {
+  const name = StageName.safeParse(stage);
+  if (!name.success) throw new Error(`Stage "${stage}": the stage name ${name.error.issues[0]?.message}.`);
+  const parsed = StageOverridesSchema.safeParse(overrides);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new Error(`Stage "${stage}" in stacks/stages.ts: ${problems}`);
+  }
+  const o = parsed.data;
+  const production = isProductionStage(stage);
+  const sources = o.sources ? SOURCE_NAMES.filter((s) => o.sources?.includes(s)) : [...SOURCE_NAMES];
+  const deliverTimeoutSeconds = o.deliverTimeoutSeconds ?? 30;
+  const visibilityTimeoutSeconds = VISIBILITY_FACTOR * deliverTimeoutSeconds;
+  const maxReceiveCount = o.maxReceiveCount ?? 5;
+  if (maxReceiveCount * visibilityTimeoutSeconds < MIN_RETRY_WINDOW_SECONDS) {
+    throw new Error(
+      `Stage "${stage}" in stacks/stages.ts: maxReceiveCount × visibility timeout (${maxReceiveCount} × ${visibilityTimeoutSeconds} s) ` +
+        `is under ${MIN_RETRY_WINDOW_SECONDS} s; raise maxReceiveCount to ${Math.ceil(MIN_RETRY_WINDOW_SECONDS / visibilityTimeoutSeconds)}.`,
+    );
+  }
+  const defaultName = (what: string) => `${PARAMETER_PREFIX}/${stage}/${what}`;
+  return {
+    stage,
+    production,
+    live: o.live ?? production,
+    sources,
+    region: o.region,
+    apiUrl: o.apiUrl,
+    parameters: {
+      fullstoryApiKey: o.parameters?.fullstoryApiKey ?? defaultName("fullstory-api-key"),
+      secrets: sources.map((source) => ({ source, name: o.parameters?.[source] ?? defaultName(`${source}-webhook-secret`) })),
+    },
+    // SecureStrings put without `--key-id` are encrypted with the account's AWS managed key for SSM.
+    parameterKmsKey: o.parameterKmsKey ?? "alias/aws/ssm",
+    stripeUidMetadataKeys: o.stripeUidMetadataKeys,
+    clerkUidField: o.clerkUidField,
+    parameterTtlSeconds: o.parameterTtlSeconds,
+    memoryMb: o.memoryMb ?? 256,
+    ingestTimeoutSeconds: INGEST_TIMEOUT_SECONDS,
+    deliverTimeoutSeconds,
+    visibilityTimeoutSeconds,
+    maxReceiveCount,
+    alarmTopicArns: o.alarmTopicArns ?? [],
+  };
+}
+
+/** Settings both functions read (functions/config.ts), as environment variables. */
+function commonEnvironment(s: StageSettings): Record<string, string> {
+  return s.parameterTtlSeconds === undefined ? {} : { BRIDGE_PARAMETER_TTL_SECONDS: String(s.parameterTtlSeconds) };
+}
+
+/**
+ * The ingest function's environment, queue URLs aside: one `<SOURCE>_WEBHOOK_SECRET_PARAMETER` per
+ * enabled source (a source without one answers 404), `BRIDGE_LIVE`, and the uid settings when the
+ * stage overrides them (functions/config.ts holds their defaults).
+ */
+export function ingestEnvironment(s: StageSettings): Record<string, string> {
+  const env: Record<string, string> = { ...commonEnvironment(s), BRIDGE_LIVE: String(s.live) };
+  for (const { source, name } of s.parameters.secrets) env[`${source.toUpperCase()}_WEBHOOK_SECRET_PARAMETER`] = name;
+  if (s.stripeUidMetadataKeys) env.STRIPE_UID_METADATA_KEYS = s.stripeUidMetadataKeys.join(",");
+  if (s.clerkUidField) env.CLERK_UID_FIELD = s.clerkUidField;
+  return env;
+}
+
+/** The deliver function's environment, queue URLs aside: the key's parameter, the base URL and the pinned data center. */
+export function deliverEnvironment(s: StageSettings): Record<string, string> {
+  const env: Record<string, string> = { ...commonEnvironment(s), FULLSTORY_API_KEY_PARAMETER: s.parameters.fullstoryApiKey };
+  if (s.apiUrl) env.FULLSTORY_API_URL = s.apiUrl;
+  if (s.region) env.FULLSTORY_REGION = s.region;
+  return env;
+}
