@@ -34,6 +34,8 @@ export interface Config {
   dataDir: string;
   host: string;
   port: number;
+  /** Local mode: how often the delivery loop looks at an idle queue (`BRIDGE_POLL_MS`). */
+  pollMs: number;
 }
 
 const list = (value: string): string[] =>
@@ -88,6 +90,7 @@ const EnvSchema = z.object({
   BRIDGE_DATA_DIR: optionalText,
   HOST: optionalText,
   PORT: positiveInt(8787).refine((n) => n <= 65535, "must be a port number (1-65535)"),
+  BRIDGE_POLL_MS: positiveInt(250).refine((n) => n <= 60_000, "must be at most 60000 (milliseconds)"),
 });
 
 function secretSetting(values: string | undefined, parameter: string | undefined, variable: string): SecretSetting | undefined {
@@ -137,5 +140,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.BRIDGE_DATA_DIR ?? ".bridge",
     host: e.HOST ?? "127.0.0.1",
     port: e.PORT,
+    pollMs: e.BRIDGE_POLL_MS,
   };
 }

@@ -1,0 +1,63 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { SOURCE_NAMES, type Config, type SourceName } from "../functions/config";
+import { BridgeError, ErrorCode } from "../functions/errors";
+
+/**
+ * Local development secrets, so a fresh clone works in two commands (`npm start`, `npm run send`)
+ * without inventing secrets first. They are used only when no source has a secret configured at
+ * all: as soon as one `*_WEBHOOK_SECRET` (or `_PARAMETER`) is set, the environment alone decides,
+ * and a source without a secret answers 404 as on a deployed stage. Generated once, kept in the
+ * data directory (owner-only), and shared by the bridge and the send tool, which sign and verify
+ * with the same file.
+ */
+export const DEV_SECRETS_FILE = "dev-secrets.json";
+
+const DevSecretsSchema = z.object({ stripe: z.string().min(1), clerk: z.string().min(1), standard: z.string().min(1) });
+type DevSecrets = z.infer<typeof DevSecretsSchema>;
+
+/** Stripe's endpoint secrets are `whsec_` and an opaque string, used as the HMAC key verbatim; Standard Webhooks' are `whsec_<base64 key>`. */
+function generate(): DevSecrets {
+  return {
+    stripe: `whsec_${randomBytes(24).toString("hex")}`,
+    clerk: `whsec_${randomBytes(24).toString("base64")}`,
+    standard: `whsec_${randomBytes(24).toString("base64")}`,
+  };
+}
+
+/** Reads the data directory's development secrets, creating the file on first use (`wx`: two processes racing agree on one file). */
+function loadOrCreate(file: string): DevSecrets {
+  mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    writeFileSync(file, `${JSON.stringify(generate(), null, 2)}\n`, { flag: "wx", mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+  const parsed = DevSecretsSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
+  if (!parsed.success) {
+    throw new BridgeError(ErrorCode.ConfigInvalid, `${file} is not a development secrets file: delete it and it is generated again.`);
+  }
+  return parsed.data;
+}
+
+/** Where each source's secret came from, for the start banner and the send tool's messages. */
+export interface LocalSecrets {
+  config: Config;
+  /** The development secrets file, when its secrets are in use. */
+  devSecretsFile?: string;
+}
+
+/**
+ * `config` itself when any source has a secret configured; otherwise `config` with every source
+ * given its development secret from `<dataDir>/dev-secrets.json` (created on first use).
+ */
+export function withDevSecrets(config: Config): LocalSecrets {
+  if (Object.keys(config.secrets).length > 0) return { config };
+  const file = path.join(config.dataDir, DEV_SECRETS_FILE);
+  const dev = loadOrCreate(file);
+  const secrets: Config["secrets"] = {};
+  for (const name of SOURCE_NAMES) secrets[name as SourceName] = { kind: "values", values: [dev[name]] };
+  return { config: { ...config, secrets }, devSecretsFile: file };
+}

@@ -1,0 +1,242 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { BridgeError, ErrorCode } from "../functions/errors";
+import {
+  DeadLetterReason,
+  FailureSchema,
+  deduplicationId,
+  messageGroupId,
+  type Failure,
+  type QueueMessage,
+} from "../functions/message";
+import type { DeadLetter, QueuePort } from "../functions/queue/port";
+
+/**
+ * Local mode's stand-in for SQS FIFO: one SQLite file under the data directory holding the main
+ * queue and the dead letters. WAL with `synchronous=FULL` makes every commit durable before it
+ * returns, so a 202 survives `kill -9` or a power cut. https://www.sqlite.org/pragma.html#pragma_synchronous
+ */
+
+/** A message handed to the delivery loop, in the shape deliver expects of any queue. */
+export interface InboundMessage {
+  id: string;
+  body: string;
+  groupId: string;
+  receiveCount: number;
+}
+
+/** A stored dead letter, with the id the `dlq` tool addresses it by. */
+export interface StoredDeadLetter extends DeadLetter {
+  id: string;
+}
+
+export interface QueueStoreOptions {
+  dir: string;
+  now?: () => number;
+  /** How long a received message stays invisible to other receives (a lease). */
+  visibilityMs?: number;
+}
+
+export const STORE_DEFAULTS = {
+  /** SQS FIFO's deduplication interval. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/using-messagededuplicationid-property.html */
+  dedupWindowMs: 5 * 60_000,
+  visibilityMs: 60_000,
+  backoffBaseMs: 1_000,
+  backoffCapMs: 30_000,
+  /** Like a deployed stage's redrive policy: keep retrying at least this long before giving up. */
+  retryWindowMs: 15 * 60_000,
+  batchSize: 10,
+} as const;
+
+export const STORE_FILE = "queue.sqlite";
+
+export interface QueueStore extends QueuePort {
+  /** Up to `max` due messages, at most one per FIFO group: the group's oldest, when nothing of the group is in flight. */
+  receive(max?: number): InboundMessage[];
+  ack(id: string): void;
+  /** Records a failed delivery: the message waits with backoff, or becomes a dead letter once its retry window is spent. */
+  fail(id: string): void;
+  /** Makes every in-flight message deliverable again: for a consumer starting after a crash. */
+  releaseLeases(): number;
+  /** Messages on the main queue (pending and in flight). */
+  depth(): number;
+  listDeadLetters(): StoredDeadLetter[];
+  /**
+   * Moves a dead letter back onto the main queue under a fresh deduplication id, as it was or as
+   * `replacement` (a re-normalised message, whose uid and so group may differ). False when gone.
+   */
+  redrive(id: string, replacement?: { body: string; groupId: string }): boolean;
+  purgeDeadLetters(): number;
+  close(): void;
+}
+
+interface MessageRow {
+  seq: number;
+  group_id: string;
+  dedup_id: string;
+  body: string;
+  receives: number;
+  failures: number;
+  first_failed_at: number | null;
+}
+
+interface DeadRow {
+  seq: number;
+  group_id: string;
+  dedup_id: string;
+  body: string;
+  failure: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  group_id TEXT NOT NULL,
+  dedup_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  due_at INTEGER NOT NULL,
+  lease_until INTEGER,
+  receives INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  first_failed_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS messages_group ON messages (group_id, seq);
+CREATE TABLE IF NOT EXISTS dedup (dedup_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS dead_letters (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  group_id TEXT NOT NULL,
+  dedup_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  failure TEXT NOT NULL
+);
+`;
+
+/** Exponential backoff for the n-th failure (1-based), capped; no jitter: one local consumer has no herd to spread. */
+export function backoffMs(failures: number): number {
+  const exponent = Math.min(Math.max(failures - 1, 0), 30);
+  return Math.min(STORE_DEFAULTS.backoffCapMs, STORE_DEFAULTS.backoffBaseMs * 2 ** exponent);
+}
+
+/** Wraps a storage failure as the port's `queue_unavailable`, so ingest answers 503 and nothing is acknowledged. */
+function durably<T>(what: string, work: () => T): T {
+  try {
+    return work();
+  } catch (cause) {
+    throw new BridgeError(ErrorCode.QueueUnavailable, `The local queue could not ${what}.`, { cause });
+  }
+}
+
+/**
+ * Opens (creating when missing) the queue under `dir`. Safe to open from two processes at once, the
+ * bridge and the `dlq` tool: SQLite serialises writers and the busy timeout makes one wait for the other.
+ * Only the consumer should call `releaseLeases`, once, before its first receive.
+ */
+export function openQueueStore({ dir, now = Date.now, visibilityMs = STORE_DEFAULTS.visibilityMs }: QueueStoreOptions): QueueStore {
+  mkdirSync(dir, { recursive: true });
+  const db = new Database(path.join(dir, STORE_FILE));
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("busy_timeout = 5000");
+  db.exec(SCHEMA);
+
+  const q = {
+    dedupSeen: db.prepare<[string, number], { n: number }>("SELECT 1 AS n FROM dedup WHERE dedup_id = ? AND expires_at > ?"),
+    dedupPut: db.prepare("INSERT OR REPLACE INTO dedup (dedup_id, expires_at) VALUES (?, ?)"),
+    dedupExpire: db.prepare("DELETE FROM dedup WHERE expires_at <= ?"),
+    insert: db.prepare("INSERT INTO messages (group_id, dedup_id, body, due_at) VALUES (?, ?, ?, ?)"),
+    heads: db.prepare<[number, number, number], MessageRow>(
+      `SELECT m.* FROM messages m
+       JOIN (SELECT group_id, MIN(seq) AS seq FROM messages GROUP BY group_id) h ON h.seq = m.seq
+       WHERE m.due_at <= ? AND (m.lease_until IS NULL OR m.lease_until <= ?)
+       ORDER BY m.seq LIMIT ?`,
+    ),
+    lease: db.prepare("UPDATE messages SET lease_until = ?, receives = receives + 1 WHERE seq = ?"),
+    get: db.prepare<[number], MessageRow>("SELECT * FROM messages WHERE seq = ?"),
+    remove: db.prepare("DELETE FROM messages WHERE seq = ?"),
+    retryLater: db.prepare("UPDATE messages SET lease_until = NULL, due_at = ?, failures = ?, first_failed_at = ? WHERE seq = ?"),
+    release: db.prepare("UPDATE messages SET lease_until = NULL WHERE lease_until IS NOT NULL"),
+    depth: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM messages"),
+    bury: db.prepare("INSERT INTO dead_letters (group_id, dedup_id, body, failure) VALUES (?, ?, ?, ?)"),
+    deadAll: db.prepare<[], DeadRow>("SELECT * FROM dead_letters ORDER BY seq"),
+    deadGet: db.prepare<[number], DeadRow>("SELECT * FROM dead_letters WHERE seq = ?"),
+    deadRemove: db.prepare("DELETE FROM dead_letters WHERE seq = ?"),
+    deadPurge: db.prepare("DELETE FROM dead_letters"),
+  };
+
+  const bury = (letter: DeadLetter) => q.bury.run(letter.groupId, letter.deduplicationId, letter.body, JSON.stringify(letter.failure));
+
+  const send = db.transaction((message: QueueMessage) => {
+    const t = now();
+    const uid = message.upsert?.uid ?? null;
+    const dedup = deduplicationId(message.source, message.event_id, uid);
+    q.dedupExpire.run(t);
+    // A duplicate within the window is acknowledged without storing it twice, as SQS FIFO does.
+    if (q.dedupSeen.get(dedup, t)) return;
+    q.dedupPut.run(dedup, t + STORE_DEFAULTS.dedupWindowMs);
+    q.insert.run(messageGroupId(uid, message.source, message.event_id), dedup, JSON.stringify(message), t);
+  });
+
+  const receive = db.transaction((max: number): InboundMessage[] => {
+    const t = now();
+    const rows = q.heads.all(t, t, Math.min(max, STORE_DEFAULTS.batchSize));
+    for (const row of rows) q.lease.run(t + visibilityMs, row.seq);
+    return rows.map((row) => ({ id: String(row.seq), body: row.body, groupId: row.group_id, receiveCount: row.receives + 1 }));
+  });
+
+  const fail = db.transaction((id: string) => {
+    const row = q.get.get(Number(id));
+    if (!row) return;
+    const t = now();
+    const failures = row.failures + 1;
+    const firstFailedAt = row.first_failed_at ?? t;
+    if (t - firstFailedAt >= STORE_DEFAULTS.retryWindowMs) {
+      const failure: Failure = {
+        reason: DeadLetterReason.RetriesExhausted,
+        attempts: failures,
+        first_failed_at: new Date(firstFailedAt).toISOString(),
+      };
+      bury({ body: row.body, groupId: row.group_id, deduplicationId: row.dedup_id, failure });
+      q.remove.run(row.seq);
+      return;
+    }
+    q.retryLater.run(t + backoffMs(failures), failures, firstFailedAt, row.seq);
+  });
+
+  const redrive = db.transaction((id: string, replacement?: { body: string; groupId: string }): boolean => {
+    const row = q.deadGet.get(Number(id));
+    if (!row) return false;
+    // A fresh deduplication id: the original one may still be inside the window, and a redrive
+    // must never be dropped as a duplicate. Fullstory's Idempotency-Key still derives from
+    // source + event id + uid, so a redriven event is the same request to Fullstory.
+    q.insert.run(replacement?.groupId ?? row.group_id, randomUUID(), replacement?.body ?? row.body, now());
+    q.deadRemove.run(row.seq);
+    return true;
+  });
+
+  return {
+    send: async (message) => durably("store the message", () => send(message)),
+    deadLetter: async (letter) => {
+      durably("store the dead letter", () => bury(letter));
+    },
+    receive: (max = STORE_DEFAULTS.batchSize) => receive(max),
+    ack: (id) => {
+      q.remove.run(Number(id));
+    },
+    fail: (id) => fail(id),
+    releaseLeases: () => q.release.run().changes,
+    depth: () => q.depth.get()?.n ?? 0,
+    listDeadLetters: () =>
+      q.deadAll.all().map((row) => ({
+        id: String(row.seq),
+        body: row.body,
+        groupId: row.group_id,
+        deduplicationId: row.dedup_id,
+        failure: FailureSchema.parse(JSON.parse(row.failure)),
+      })),
+    redrive: (id, replacement) => redrive(id, replacement),
+    purgeDeadLetters: () => q.deadPurge.run().changes,
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,128 @@
+import path from "node:path";
+import { SOURCE_NAMES, loadConfig, type Config } from "../functions/config";
+import { apiKeyGetter, type DeliverDeps } from "../functions/deliver-core";
+import { isBridgeError } from "../functions/errors";
+import { createFullstoryClient, worstCaseSendMs } from "../functions/fullstory/client";
+import { keyRegion } from "../functions/fullstory/region";
+import { createIngestHandler } from "../functions/ingest";
+import { createLogger } from "../functions/log";
+import { createParameterStore } from "../functions/parameters";
+import { createSecretsReader } from "../functions/secrets";
+import { withDevSecrets } from "./dev-secrets";
+import { createDryRunClient, startDeliveryLoop } from "./delivery-loop";
+import { createLocalServer, listen } from "./http";
+import { openQueueStore } from "./queue-store";
+
+/**
+ * `npm start`: the bridge on one machine. The deployed ingest handler behind a local HTTP server,
+ * the deployed deliver core in a loop, and an embedded durable queue instead of SQS. Human-readable
+ * lines (the banner, fatal errors) go to stderr; stdout carries the JSON log lines and, in a dry
+ * run, the upserts that would have been sent.
+ */
+
+const say = (line = "") => process.stderr.write(`${line}\n`);
+
+/** A setting or the machine is not right: one clear line naming what to fix, no stack trace. */
+function fatal(message: string): never {
+  say(`fullstory-webhook-bridge: ${message}`);
+  process.exit(1);
+}
+
+const SECRET_VARIABLE: Record<string, string> = {
+  stripe: "STRIPE_WEBHOOK_SECRET",
+  clerk: "CLERK_WEBHOOK_SECRET",
+  standard: "STANDARD_WEBHOOK_SECRET",
+};
+
+/** The Fullstory side: the real client when a key is configured, else a dry run that prints instead of sending. */
+function fullstoryTarget(config: Config): Pick<DeliverDeps, "fullstory" | "getApiKey" | "attemptMs"> & { banner: string } {
+  const { apiKey, apiKeyParameter, apiUrl, region } = config.fullstory;
+  if (apiKey || apiKeyParameter) {
+    const where = apiKey ? `data center ${keyRegion(apiKey)} (from the key's prefix)` : `key from SSM parameter ${apiKeyParameter}`;
+    const pinned = region ? `, pinned to ${region}` : "";
+    return {
+      fullstory: createFullstoryClient(),
+      getApiKey: apiKeyGetter(config, createParameterStore({ ttlMs: config.parameterTtlMs })),
+      attemptMs: worstCaseSendMs(),
+      banner: `${apiUrl}, ${where}${pinned}`,
+    };
+  }
+  // A placeholder key in the pinned data center, so the region guard lets the dry run through.
+  const placeholder = `${region ?? "na1"}.dry-run`;
+  return {
+    fullstory: createDryRunClient(),
+    getApiKey: async () => placeholder,
+    attemptMs: 1_000,
+    banner: "DRY RUN: no FULLSTORY_API_KEY or FULLSTORY_API_KEY_PARAMETER is set; each upsert is printed on stdout, nothing is sent",
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  let devSecretsFile: string | undefined;
+  try {
+    ({ config, devSecretsFile } = withDevSecrets(loadConfig()));
+  } catch (err) {
+    fatal(isBridgeError(err) || err instanceof Error ? err.message : String(err));
+  }
+  let store;
+  try {
+    store = openQueueStore({ dir: config.dataDir });
+  } catch (err) {
+    fatal(`cannot open the local queue in ${path.resolve(config.dataDir)} (BRIDGE_DATA_DIR): ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const released = store.releaseLeases();
+
+  const log = createLogger();
+  const parameters = createParameterStore({ ttlMs: config.parameterTtlMs });
+  const ingestDeps = { config, queue: store, secrets: createSecretsReader(config, parameters), log };
+  const server = createLocalServer({ handler: createIngestHandler(() => ingestDeps), maxBodyBytes: config.maxBodyBytes, log });
+  let address;
+  try {
+    address = await listen(server, config.host, config.port);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    fatal(code === "EADDRINUSE" ? `port ${config.port} on ${config.host} is in use: set PORT to another port.` : `cannot listen on ${config.host}:${config.port} (HOST, PORT): ${String(err)}`);
+  }
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const base = `http://${host}:${address.port}`;
+
+  const target = fullstoryTarget(config);
+  const { banner, ...fullstory } = target;
+  const loop = startDeliveryLoop({ store, deps: { config, logger: log, ...fullstory }, pollMs: config.pollMs, log });
+
+  say("Fullstory webhook bridge, local mode");
+  say(`  listening   ${base}   (GET ${base}/healthz)`);
+  for (const name of SOURCE_NAMES) {
+    const setting = config.secrets[name];
+    const origin = !setting
+      ? `not configured: answers 404; set ${SECRET_VARIABLE[name]} to enable`
+      : devSecretsFile
+        ? `development secret from ${devSecretsFile}`
+        : setting.kind === "parameter"
+          ? `secret from SSM parameter ${setting.name}`
+          : `secret from ${SECRET_VARIABLE[name]}`;
+    say(`  ${name.padEnd(10)}  ${base}/webhooks/${name}   ${origin}`);
+  }
+  say(`  fullstory   ${banner}`);
+  const dead = store.listDeadLetters().length;
+  say(`  data        ${path.resolve(config.dataDir)}   ${store.depth()} queued, ${dead} dead letter(s)${released ? `, ${released} resumed after a restart` : ""}`);
+  say("  Stop with Ctrl-C. Try: npm run send -- stripe customer.subscription.updated");
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) process.exit(130); // A second Ctrl-C: leave now; unsettled messages resume at the next start.
+    stopping = true;
+    say(`${signal}: stopping (finishing the current batch)...`);
+    server.close();
+    server.closeAllConnections();
+    void loop.stop().then(() => {
+      store.close();
+      process.exit(0);
+    });
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+void main();
