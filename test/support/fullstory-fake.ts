@@ -173,6 +173,9 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
       res.end(JSON.stringify(body));
     };
 
+    record.body = parseObject(raw);
+    record.uid = typeof record.body?.uid === "string" ? record.body.uid : undefined;
+
     if (fake.latencyMs > 0) await delay(fake.latencyMs);
     if (req.method === "POST") {
       const fault = fake.faults.shift();
@@ -194,16 +197,8 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
     }
     if (req.method !== "POST" || (url.pathname !== "/v2/users" && !userPath)) return send(404, { ...specError(404) });
 
-    let body: Json;
-    try {
-      const parsed: unknown = JSON.parse(raw);
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
-      body = parsed as Json;
-    } catch {
-      return send(400, { message: "request body is not a JSON object", code: "invalid_argument" });
-    }
-    record.body = body;
-    record.uid = typeof body.uid === "string" ? body.uid : undefined;
+    const body = record.body;
+    if (!body) return send(400, { message: "request body is not a JSON object", code: "invalid_argument" });
 
     // Same key + same body: the saved answer; same key + another body: refused. 429/5xx are not saved.
     // Auth failures never reach the endpoint, so they are not saved either.
@@ -252,6 +247,15 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
         }),
     },
   });
+}
+
+function parseObject(raw: string): Json | undefined {
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Json) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

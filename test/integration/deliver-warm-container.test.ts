@@ -1,0 +1,59 @@
+import type { SQSRecord } from "aws-lambda";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { CLIENT_DEFAULTS } from "../../functions/fullstory/client";
+import { deliverContainer } from "../support/deliver-container";
+import { inbound, queueMessage } from "../support/deliver-messages";
+import { startSqs, type LoopbackSqs } from "../support/fauxqs";
+import { startFullstoryFake, type FullstoryFake } from "../support/fullstory-fake";
+import { lambdaContext } from "../support/sqs-lambda";
+import { startSsmFake, type SsmFake } from "../support/ssm-fake";
+
+const KEY = "na1.warm-key";
+const PARAM = "/fullstory-bridge/warm/fullstory-api-key";
+let sqs: LoopbackSqs;
+let ssm: SsmFake;
+let fullstory: FullstoryFake;
+
+beforeAll(async () => {
+  [sqs, ssm, fullstory] = await Promise.all([startSqs(), startSsmFake(), startFullstoryFake({ keys: [KEY] })]);
+  ssm.set(PARAM, KEY);
+});
+afterAll(() => Promise.all([sqs.stop(), ssm.stop(), fullstory.stop()]));
+
+/** A batch of ten SQS records for ten users, as the event source mapping would hand them over. */
+function batch(b: number, queueArn: string): SQSRecord[] {
+  return Array.from({ length: 10 }, (_, i) => {
+    const m = inbound(queueMessage(`warm-${b}-${i}`));
+    return {
+      messageId: m.id,
+      receiptHandle: `rh-${m.id}`,
+      body: m.body,
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: "0",
+        SenderId: "AIDA",
+        ApproximateFirstReceiveTimestamp: "0",
+        MessageGroupId: m.groupId,
+        MessageDeduplicationId: m.id,
+      },
+      messageAttributes: {},
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: queueArn,
+      awsRegion: "us-east-1",
+    };
+  });
+}
+
+it("delivers 10 000 messages from one warm container with one SSM call and a bounded pool", async () => {
+  const queue = await sqs.createFifoQueue("warm");
+  const { handler, lines } = deliverContainer({ sqs, ssm, fullstory, queue, env: { FULLSTORY_API_KEY_PARAMETER: PARAM } });
+  for (let b = 0; b < 1_000; b++) {
+    const { batchItemFailures } = await handler({ Records: batch(b, queue.queueArn) }, lambdaContext(30_000));
+    expect(batchItemFailures).toEqual([]);
+  }
+  expect(fullstory.users.size).toBe(10_000);
+  expect(lines.filter((l) => l.outcome === "delivered")).toHaveLength(10_000);
+  expect(ssm.calls).toBe(1);
+  expect(fullstory.connections).toBeLessThanOrEqual(CLIENT_DEFAULTS.connections);
+});

@@ -1,0 +1,40 @@
+import { loadConfig } from "../../functions/config";
+import { createDeliverHandler, deployedDeliverDeps } from "../../functions/deliver";
+import { createLogger } from "../../functions/log";
+import type { FullstoryFake } from "./fullstory-fake";
+import type { FifoQueue, LoopbackSqs } from "./fauxqs";
+import type { SsmFake } from "./ssm-fake";
+
+/** Client timeouts short enough for fault tests to run in well under a second per fault. */
+export const TEST_CLIENT_TIMEOUTS = { connectTimeoutMs: 1_000, headersTimeoutMs: 300, bodyTimeoutMs: 300 };
+
+/**
+ * One warm deliver "container": the real handler with its deployed wiring (parameter store, undici
+ * pool, SQS dead-letter adapter), its SDK clients pointed at the loopback emulators, and its log
+ * lines kept for inspection. `env` holds the stage's settings on top of the defaults below.
+ */
+export function deliverContainer(opts: {
+  sqs: LoopbackSqs;
+  ssm: SsmFake;
+  fullstory: FullstoryFake;
+  queue: FifoQueue;
+  env?: Record<string, string>;
+  ssmMaxAttempts?: number;
+}) {
+  const lines: Record<string, unknown>[] = [];
+  const config = loadConfig({
+    FULLSTORY_API_URL: opts.fullstory.url,
+    BRIDGE_QUEUE_URL: opts.queue.queueUrl,
+    BRIDGE_DEAD_LETTER_QUEUE_URL: opts.queue.deadLetterQueueUrl,
+    ...opts.env,
+  });
+  const handler = createDeliverHandler(() =>
+    deployedDeliverDeps(config, {
+      sqs: opts.sqs.client,
+      ssm: (region) => opts.ssm.client(region, { maxAttempts: opts.ssmMaxAttempts ?? 3 }),
+      fullstory: TEST_CLIENT_TIMEOUTS,
+      logger: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
+    }),
+  );
+  return { handler, lines };
+}
