@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
@@ -9,6 +10,7 @@ import {
   SendMessageCommand,
   type Message,
 } from "@aws-sdk/client-sqs";
+import { z } from "zod";
 import { DeadLetterReason, FailureSchema, type Failure } from "../functions/message";
 import { eventIdOf, planRedrive, viewOf, type DeadLetterBackend, type RedriveOutcome } from "./dead-letters";
 
@@ -24,6 +26,26 @@ import { eventIdOf, planRedrive, viewOf, type DeadLetterBackend, type RedriveOut
 export interface SqsQueues {
   queueUrl?: string;
   deadLetterQueueUrl: string;
+}
+
+/** Where `sst deploy` leaves the outputs `run()` returns. https://github.com/anomalyco/ion/pull/742 */
+export const SST_OUTPUTS_FILE = ".sst/outputs.json";
+
+const StageOutputsSchema = z.looseObject({ stage: z.string(), queueUrl: z.url(), deadLetterQueueUrl: z.url() });
+
+/**
+ * The queue URLs of `stage` from `.sst/outputs.json`. The file holds the outputs of the last
+ * deploy, whichever stage that was, so its `stage` output must name the stage asked for: a purge
+ * must never land on another stage's queue.
+ */
+export function stageQueues(stage: string, file = SST_OUTPUTS_FILE): SqsQueues & { queueUrl: string } {
+  if (!existsSync(file)) throw new Error(`${file} not found: run \`sst deploy --stage ${stage}\` here, or pass --queue-url and --dead-letter-queue-url.`);
+  const parsed = StageOutputsSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
+  if (!parsed.success) throw new Error(`${file} lacks stage, queueUrl or deadLetterQueueUrl: pass --queue-url and --dead-letter-queue-url.`);
+  if (parsed.data.stage !== stage) {
+    throw new Error(`${file} is from the last deploy, of stage "${parsed.data.stage}", not "${stage}": deploy ${stage} again here, or pass the queue URLs.`);
+  }
+  return { queueUrl: parsed.data.queueUrl, deadLetterQueueUrl: parsed.data.deadLetterQueueUrl };
 }
 
 /** How long list and redrive hold what they received before putting back what they leave. */
@@ -58,6 +80,10 @@ export function failureOf(message: Message): Failure {
   };
 }
 
+/**
+ * The dead-letter verbs over `queues` (the main queue is needed only by redrive). `client` defaults
+ * to one in the dead-letter queue's own region; tests pass one pointed at a loopback emulator.
+ */
 export function sqsBackend(queues: SqsQueues, client: SQSClient = defaultClient(queues.deadLetterQueueUrl)): DeadLetterBackend {
   const dlq = queues.deadLetterQueueUrl;
 

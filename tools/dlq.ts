@@ -1,10 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { z } from "zod";
 import { loadConfig, type Config } from "../functions/config";
 import type { DeadLetterBackend, DeadLetterView } from "./dead-letters";
 import { localBackend } from "./dlq-local";
-import { sqsBackend, type SqsQueues } from "./dlq-sqs";
+import { sqsBackend, stageQueues } from "./dlq-sqs";
 
 /**
  * `npm run dlq -- <verb>`: list, redrive or purge dead letters. Local mode's store by default
@@ -25,27 +23,7 @@ Where (default: local mode's queue under BRIDGE_DATA_DIR, default .bridge):
   --queue-url <url> --dead-letter-queue-url <url>
                                          a deployed stage's queues, given directly`;
 
-/** Where `sst deploy` leaves the outputs `run()` returns. https://github.com/anomalyco/ion/pull/742 */
-export const SST_OUTPUTS_FILE = ".sst/outputs.json";
-
-const StageOutputsSchema = z.looseObject({ stage: z.string(), queueUrl: z.url(), deadLetterQueueUrl: z.url() });
-
 class UsageError extends Error {}
-
-/**
- * The queue URLs of `stage` from `.sst/outputs.json`. The file holds the outputs of the last
- * deploy, whichever stage that was, so its `stage` output must name the stage asked for: a purge
- * must never land on another stage's queue.
- */
-export function stageQueues(stage: string, file = SST_OUTPUTS_FILE): SqsQueues & { queueUrl: string } {
-  if (!existsSync(file)) throw new Error(`${file} not found: run \`sst deploy --stage ${stage}\` here, or pass --queue-url and --dead-letter-queue-url.`);
-  const parsed = StageOutputsSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
-  if (!parsed.success) throw new Error(`${file} lacks stage, queueUrl or deadLetterQueueUrl: pass --queue-url and --dead-letter-queue-url.`);
-  if (parsed.data.stage !== stage) {
-    throw new Error(`${file} is from the last deploy, of stage "${parsed.data.stage}", not "${stage}": deploy ${stage} again here, or pass the queue URLs.`);
-  }
-  return { queueUrl: parsed.data.queueUrl, deadLetterQueueUrl: parsed.data.deadLetterQueueUrl };
-}
 
 function line(letter: DeadLetterView): string {
   const fullstory = letter.status !== undefined ? ` fullstory=${letter.status}${letter.code ? `/${letter.code}` : ""}` : "";

@@ -1,0 +1,109 @@
+import { ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../functions/config";
+import { idempotencyKey, messageGroupId, type QueueMessage } from "../../functions/message";
+import { createSqsQueue } from "../../functions/queue/sqs";
+import { sqsBackend } from "../../tools/dlq-sqs";
+import { startSqs, type FifoQueue, type LoopbackSqs } from "../support/fauxqs";
+import { customerObject, stripeEvent } from "../support/stripe-events";
+
+/** The `dlq` tool's deployed-stage verbs, through the real SQS SDK against fauxqs on loopback. */
+
+let sqs: LoopbackSqs;
+beforeAll(async () => {
+  sqs = await startSqs();
+});
+afterAll(async () => {
+  await sqs.stop();
+});
+
+function message(eventId: string, metadata: Record<string, string>, uid: string | null): QueueMessage {
+  const raw = JSON.stringify(stripeEvent("customer.updated", customerObject({ metadata }), { id: eventId }));
+  return {
+    v: 1,
+    source: "stripe",
+    event_id: eventId,
+    event_type: "customer.updated",
+    occurred_at: "2024-02-01T00:00:00.000Z",
+    received_at: "2024-02-01T00:00:01.000Z",
+    upsert: uid === null ? null : { uid, properties: { stripe_customer_id: "cus_Test123" } },
+    raw,
+  };
+}
+
+async function park(queues: FifoQueue) {
+  const port = createSqsQueue({ ...queues, client: sqs.client });
+  const rejected = message("evt_rejected", { fullstory_uid: "user_r" }, "user_r");
+  const unresolved = message("evt_unresolved", { crm_user: "user_u" }, null);
+  await port.deadLetter({
+    body: JSON.stringify(rejected),
+    groupId: "user_r",
+    deduplicationId: "x",
+    failure: { reason: "rejected", status: 400, code: "invalid_argument", message: "bad", attempts: 1, first_failed_at: "2024-02-01T00:00:02.000Z" },
+  });
+  await port.deadLetter({
+    body: JSON.stringify(unresolved),
+    groupId: messageGroupId(null, "stripe", "evt_unresolved"),
+    deduplicationId: "y",
+    failure: { reason: "uid_unresolved", attempts: 0, first_failed_at: "2024-02-01T00:00:01.000Z" },
+  });
+  // What SQS's own redrive policy moves carries no failure attributes.
+  await sqs.client.send(
+    new SendMessageCommand({
+      QueueUrl: queues.deadLetterQueueUrl,
+      MessageBody: JSON.stringify(message("evt_exhausted", { fullstory_uid: "user_x" }, "user_x")),
+      MessageGroupId: "user_x",
+      MessageDeduplicationId: "z",
+    }),
+  );
+}
+
+describe("dlq tool on a deployed stage's SQS queues", () => {
+  it("lists every dead letter with its failure, and listing twice loses nothing", async () => {
+    const queues = await sqs.createFifoQueue("dlq-list");
+    await park(queues);
+    const backend = sqsBackend(queues, sqs.client);
+    const first = await backend.list();
+    const second = await backend.list();
+    const byEvent = (letters: typeof first.letters) => Object.fromEntries(letters.map((l) => [l.event_id, l]));
+    expect(byEvent(first.letters)).toMatchObject({
+      evt_rejected: { source: "stripe", uid: "user_r", reason: "rejected", status: 400, code: "invalid_argument", attempts: 1 },
+      evt_unresolved: { uid: null, reason: "uid_unresolved", attempts: 0 },
+      evt_exhausted: { uid: "user_x", reason: "retries_exhausted" },
+    });
+    // No failure attributes: the attempts are SQS's approximate receive count.
+    expect(byEvent(first.letters).evt_exhausted?.attempts).toBeGreaterThan(0);
+    expect(second.letters.map((l) => l.event_id).sort()).toEqual(first.letters.map((l) => l.event_id).sort());
+  });
+
+  it("redrives with --renormalise onto the main queue under the resolved uid's group, and deletes only what it moved", async () => {
+    const queues = await sqs.createFifoQueue("dlq-redrive");
+    await park(queues);
+    const backend = sqsBackend(queues, sqs.client);
+    const config = loadConfig({ STRIPE_UID_METADATA_KEYS: "crm_user" });
+    const outcomes = await backend.redrive({ renormalise: true, eventId: "evt_unresolved", config });
+    expect(outcomes).toEqual([{ id: expect.any(String), event_id: "evt_unresolved", redriven: true }]);
+
+    const { Messages = [] } = await sqs.client.send(
+      new ReceiveMessageCommand({ QueueUrl: queues.queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ["MessageGroupId"] }),
+    );
+    expect(Messages).toHaveLength(1);
+    const moved = JSON.parse(Messages[0]?.Body ?? "") as QueueMessage;
+    expect(Messages[0]?.Attributes?.MessageGroupId).toBe("user_u");
+    expect(moved.upsert?.uid).toBe("user_u");
+    expect(idempotencyKey(moved.source, moved.event_id, "user_u")).toBe(idempotencyKey("stripe", "evt_unresolved", "user_u"));
+    expect((await backend.list()).letters.map((l) => l.event_id).sort()).toEqual(["evt_exhausted", "evt_rejected"]);
+  });
+
+  it("keeps an unresolved dead letter parked when redriven without --renormalise, and purges everything", async () => {
+    const queues = await sqs.createFifoQueue("dlq-keep");
+    await park(queues);
+    const backend = sqsBackend(queues, sqs.client);
+    const outcomes = await backend.redrive({ renormalise: false, config: loadConfig({}) });
+    expect(outcomes.filter((o) => o.redriven).map((o) => o.event_id).sort()).toEqual(["evt_exhausted", "evt_rejected"]);
+    expect(outcomes.find((o) => o.event_id === "evt_unresolved")).toMatchObject({ redriven: false, why: expect.stringMatching(/--renormalise/) });
+    expect((await backend.list()).letters.map((l) => l.event_id)).toEqual(["evt_unresolved"]);
+    expect(await backend.purge()).toBe(1);
+    expect((await backend.list()).letters).toEqual([]);
+  });
+});

@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../functions/config";
+import { verifyStandardWebhook } from "../../functions/sources/standard-webhooks";
+import { DEV_SECRETS_FILE, withDevSecrets } from "../../local/dev-secrets";
+import { standardWebhookHeaders } from "../../tools/sign";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "bridge-dev-secrets-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("local development secrets", () => {
+  it("enables every source with one generated secret each, kept owner-only and reused on the next start", () => {
+    const first = withDevSecrets(loadConfig({ BRIDGE_DATA_DIR: dir }));
+    expect(first.devSecretsFile).toBe(path.join(dir, DEV_SECRETS_FILE));
+    expect(Object.keys(first.config.secrets).sort()).toEqual(["clerk", "standard", "stripe"]);
+    expect(statSync(path.join(dir, DEV_SECRETS_FILE)).mode & 0o777).toBe(0o600);
+    expect(withDevSecrets(loadConfig({ BRIDGE_DATA_DIR: dir })).config.secrets).toEqual(first.config.secrets);
+  });
+
+  it("generates Standard Webhooks secrets the verifier accepts", () => {
+    const setting = withDevSecrets(loadConfig({ BRIDGE_DATA_DIR: dir })).config.secrets.clerk;
+    const secret = setting?.kind === "values" ? setting.values[0] : undefined;
+    const now = 1_767_225_600;
+    const headers = standardWebhookHeaders("{}", secret ?? "", "msg_1", now);
+    expect(verifyStandardWebhook({ payload: "{}", headers, secrets: [secret ?? ""], now: now * 1000 })).toEqual({ id: "msg_1", timestamp: now });
+  });
+
+  it("leaves the configuration alone once any source has a secret of its own", () => {
+    const config = loadConfig({ BRIDGE_DATA_DIR: dir, STRIPE_WEBHOOK_SECRET: "whsec_mine" });
+    expect(withDevSecrets(config)).toEqual({ config });
+    expect(config.secrets.clerk).toBeUndefined();
+  });
+});
