@@ -26,7 +26,7 @@ export interface DeliverDeps {
   logger: Logger;
   /** Time left for this batch, already net of the caller's safety margin. */
   remainingMs(): number;
-  /** Time one send may take at worst: no attempt starts without this much left. */
+  /** Time one send may take at worst: no retry starts without this much left. */
   attemptMs: number;
   /** Groups sent at once (same group: always one after the other). */
   concurrency?: number;
@@ -127,7 +127,10 @@ async function deliverOne(m: InboundMessage, key: ReturnType<typeof batchKey>, d
     let apiKey = await key.get();
     for (;;) {
       checkKeyRegion(apiKey, deps.config.fullstory.region);
-      if (deps.remainingMs() < deps.attemptMs) break;
+      // The first send goes out whenever time is left: a Lambda timeout mid-send only returns the
+      // batch to the queue, and the Idempotency-Key makes the resend harmless. Later sends only
+      // when a whole one fits, so a short function timeout still makes progress.
+      if (deps.remainingMs() < (attempts === 0 ? 1 : deps.attemptMs)) break;
       attempts++;
       last = await deps.fullstory.send(buildUpsertRequest({ apiUrl: deps.config.fullstory.apiUrl, apiKey, upsert, idempotencyKey: idemKey }));
       if (last.kind === "ok") {

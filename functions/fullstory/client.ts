@@ -34,10 +34,14 @@ export const CLIENT_DEFAULTS = {
   keepAliveTimeoutMs: 30_000,
 } as const satisfies Required<FullstoryClientOptions>;
 
+// undici checks headers and body timeouts on a coarse clock that ticks about every 500 ms, so each
+// may fire up to a second late. https://github.com/nodejs/undici/blob/main/lib/util/timers.js
+const TIMER_SLACK_MS = 2 * 1_000;
+
 /** The longest one send can take with these options: what a caller must leave room for before trying. */
 export function worstCaseSendMs(options: FullstoryClientOptions = {}): number {
   const o = { ...CLIENT_DEFAULTS, ...options };
-  return o.connectTimeoutMs + o.headersTimeoutMs + o.bodyTimeoutMs;
+  return o.connectTimeoutMs + o.headersTimeoutMs + o.bodyTimeoutMs + TIMER_SLACK_MS;
 }
 
 // Transport failures worth another try, by undici's stable error codes (and Node's socket codes,

@@ -79,7 +79,7 @@ describe("deliver fault matrix (fauxqs FIFO, SSM fake, Fullstory fake)", () => {
   });
 
   it("returns the message to the queue when 503s outlast the invocation, and delivers it later", async () => {
-    const s = await stage(["outage"], { timeoutMs: 4_500 });
+    const s = await stage(["outage"], { timeoutMs: 7_000 });
     fullstory.faults.push(...Array.from({ length: 6 }, () => ({ status: 503 })));
     const invocations = await s.drain();
     expect(invocations[0]?.failedIds).toHaveLength(1);

@@ -64,6 +64,15 @@ describe("Fullstory client against the V2 fake", () => {
     expect(await client.send(request(user("u-slow")))).toEqual({ kind: "retryable", code: "UND_ERR_HEADERS_TIMEOUT" });
   });
 
+  it("times out when the fake's added latency exceeds the headers timeout", async () => {
+    fake.latencyMs = 1_200;
+    try {
+      expect(await client.send(request(user("u-latency")))).toEqual({ kind: "retryable", code: "UND_ERR_HEADERS_TIMEOUT" });
+    } finally {
+      fake.latencyMs = 0;
+    }
+  });
+
   it("classifies a reset connection as retryable", async () => {
     fake.faults.push({ reset: true });
     expect(await client.send(request(user("u-reset")))).toEqual({ kind: "retryable", code: "UND_ERR_SOCKET" });

@@ -5,7 +5,7 @@ import type { FullstoryFake } from "./fullstory-fake";
 import type { FifoQueue, LoopbackSqs } from "./fauxqs";
 import type { SsmFake } from "./ssm-fake";
 
-/** Client timeouts short enough for fault tests to run in well under a second per fault. */
+/** Short client timeouts: a timed-out attempt costs about a second (undici's timers are coarse). */
 export const TEST_CLIENT_TIMEOUTS = { connectTimeoutMs: 1_000, headersTimeoutMs: 300, bodyTimeoutMs: 300 };
 
 /**

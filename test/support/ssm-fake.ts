@@ -14,7 +14,6 @@ export interface SsmFake {
   client(region?: string, opts?: { maxAttempts?: number }): SSMClient;
   /** Creates the parameter, or rotates it (a new version). */
   set(name: string, value: string): void;
-  delete(name: string): void;
   /** The next `n` GetParameter calls answer ThrottlingException. */
   throttle(n: number): void;
   /** GetParameter calls received, throttled ones included. */
@@ -32,6 +31,7 @@ interface Stored {
   modified: number;
 }
 
+/** Starts the SSM fake on 127.0.0.1 and an ephemeral port, with no parameters; the caller stops it. */
 export async function startSsmFake(): Promise<SsmFake> {
   const params = new Map<string, Stored>();
   const regions: string[] = [];
@@ -92,7 +92,6 @@ export async function startSsmFake(): Promise<SsmFake> {
       const version = (params.get(name)?.version ?? 0) + 1;
       params.set(name, { value, version, modified: Math.floor(Date.now() / 1000) });
     },
-    delete: (name) => void params.delete(name),
     throttle: (n) => void (throttled = n),
     get calls() {
       return calls;

@@ -119,11 +119,18 @@ describe("deliverBatch", () => {
     expect(h.letters).toEqual([]);
   });
 
-  it("does not start a send without time for it", async () => {
-    const h = harness(() => ok, {}, 1_000);
+  it("sends nothing once the invocation's time is up", async () => {
+    const h = harness(() => ok, {}, 0);
     const m = inbound(queueMessage("a"));
     expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id] });
     expect(h.sent).toHaveLength(0);
+  });
+
+  it("makes a first attempt with little time left, but no retry that would not fit", async () => {
+    const h = harness(() => ({ kind: "retryable", status: 503, code: "server_error" }), {}, 1_000);
+    const m = inbound(queueMessage("a"));
+    expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id] });
+    expect(h.sent).toHaveLength(1);
   });
 
   it("refreshes the key once after a 401 and resends with the new key", async () => {
