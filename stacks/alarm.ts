@@ -8,6 +8,7 @@ import type { StageSettings } from "./settings";
  */
 export function createDeadLetterAlarm(settings: StageSettings, deadLetter: sst.aws.Queue) {
   return new aws.cloudwatch.MetricAlarm("DeadLetterAlarm", {
+    name: `${$app.name}-${settings.stage}-dead-letters`,
     alarmDescription: `Dead letters are waiting. List them with: npm run dlq -- list --stage ${settings.stage}`,
     namespace: "AWS/SQS",
     metricName: "ApproximateNumberOfMessagesVisible",

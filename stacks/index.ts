@@ -4,9 +4,10 @@ import { createQueues } from "./queue";
 import type { StageSettings } from "./settings";
 
 /**
- * Declares the whole bridge for one stage and returns what `sst deploy` prints: the API's base URL,
- * one webhook URL per enabled source (the address to give Stripe, Clerk or your backend), and the
- * queues' URLs and names (the `dlq` tool and the AWS console find them by these).
+ * Declares the whole bridge for one stage and returns what `sst deploy` prints and writes to
+ * `.sst/outputs.json`: the stage, the API's base URL, one webhook URL per enabled source (the
+ * address to give Stripe, Clerk or your backend), and the queues' URLs and names (`npm run dlq --
+ * <verb> --stage <stage>` reads the URLs from that file, and checks `stage` against its own).
  */
 export function bridge(settings: StageSettings) {
   const { queue, deadLetter } = createQueues(settings);
@@ -16,6 +17,7 @@ export function bridge(settings: StageSettings) {
     settings.sources.map((source) => [`${source}WebhookUrl`, $interpolate`${api.url}/webhooks/${source}`]),
   );
   return {
+    stage: settings.stage,
     url: api.url,
     ...webhookUrls,
     queueUrl: queue.url,

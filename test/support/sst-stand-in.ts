@@ -80,6 +80,7 @@ declare global {
     }
     namespace cloudwatch {
       interface MetricAlarmArgs {
+        name?: string;
         alarmDescription?: string;
         namespace: string;
         metricName: string;

@@ -62,8 +62,12 @@ describe("stage settings", () => {
     expect(stageSettings("dev", { deliverTimeoutSeconds: 10, maxReceiveCount: 15 }).visibilityTimeoutSeconds).toBe(60);
   });
 
+  it("refuses fewer than 5 receives before the dead-letter queue, even when the retry window is long enough", () => {
+    expect(() => stageSettings("dev", { deliverTimeoutSeconds: 900, maxReceiveCount: 4 })).toThrow(/Stage "dev".*maxReceiveCount: Too small/);
+    expect(stageSettings("dev", { deliverTimeoutSeconds: 900, maxReceiveCount: 5 }).maxReceiveCount).toBe(5);
+  });
+
   it("refuses malformed overrides, naming the stage and the key", () => {
-    expect(() => stageSettings("dev", { maxReceiveCount: 4 })).toThrow(/Stage "dev".*maxReceiveCount/);
     expect(() => stageSettings("dev", { region: "ap1" })).toThrow(/region/);
     expect(() => stageSettings("dev", { sources: [] })).toThrow(/sources/);
     expect(() => stageSettings("dev", { regoin: "eu1" })).toThrow(/regoin/);

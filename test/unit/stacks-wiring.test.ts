@@ -222,6 +222,7 @@ describe("stack wiring, as recorded by a stand-in for SST (not checked here: wha
     const { records } = await deployConfig("dev");
     const alarm = one<Record<string, unknown>>(records, "aws.cloudwatch.MetricAlarm", "DeadLetterAlarm");
     expect(alarm).toMatchObject({
+      name: "fullstory-webhook-bridge-dev-dead-letters",
       namespace: "AWS/SQS",
       metricName: "ApproximateNumberOfMessagesVisible",
       dimensions: { QueueName: "<DeadLetterQueue.name>" },
@@ -240,6 +241,7 @@ describe("stack wiring, as recorded by a stand-in for SST (not checked here: wha
 
   it("outputs the webhook URL of each enabled source and the queues' URLs and names", async () => {
     expect((await deployConfig("dev")).outputs).toEqual({
+      stage: "dev",
       url: "<Api.url>",
       stripeWebhookUrl: "<Api.url>/webhooks/stripe",
       clerkWebhookUrl: "<Api.url>/webhooks/clerk",
