@@ -1,7 +1,6 @@
 import path from "node:path";
 import { SOURCE_NAMES, loadConfig, type Config } from "../functions/config";
 import { apiKeyGetter, type DeliverDeps } from "../functions/deliver-core";
-import { isBridgeError } from "../functions/errors";
 import { createFullstoryClient, worstCaseSendMs } from "../functions/fullstory/client";
 import { keyRegion } from "../functions/fullstory/region";
 import { createIngestHandler } from "../functions/ingest";
@@ -63,7 +62,7 @@ async function main(): Promise<void> {
   try {
     ({ config, devSecretsFile } = withDevSecrets(loadConfig()));
   } catch (err) {
-    fatal(isBridgeError(err) || err instanceof Error ? err.message : String(err));
+    fatal(err instanceof Error ? err.message : String(err));
   }
   let store;
   try {
@@ -102,7 +101,7 @@ async function main(): Promise<void> {
         : setting.kind === "parameter"
           ? `secret from SSM parameter ${setting.name}`
           : `secret from ${SECRET_VARIABLE[name]}`;
-    say(`  ${name.padEnd(10)}  ${base}/webhooks/${name}   ${origin}`);
+    say(`  ${name.padEnd(10)}  ${`${base}/webhooks/${name}`.padEnd(base.length + 20)} ${origin}`);
   }
   say(`  fullstory   ${banner}`);
   const dead = store.listDeadLetters().length;
