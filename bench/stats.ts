@@ -1,0 +1,10 @@
+/** The median of `values` (the mean of the middle two for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** `value` rounded to `digits` decimals, for reports. */
+export const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
