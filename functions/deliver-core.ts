@@ -37,7 +37,8 @@ export interface DeliverDeps {
 
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 5_000;
-const DEFAULT_CONCURRENCY = 8;
+// A whole SQS batch (at most 10 messages) goes out in one round.
+const DEFAULT_CONCURRENCY = 10;
 
 type Outcome = "delivered" | "dead_lettered" | "failed";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Fullstory V2 user upsert (`POST /v2/users`) and its documented limits, from Fullstory's OpenAPI

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { SOURCE_NAMES, type Config, type SourceName } from "../functions/config";
 import { BridgeError, ErrorCode } from "../functions/errors";
 

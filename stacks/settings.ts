@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { DATA_CENTERS, SOURCE_NAMES, type DataCenter, type SourceName } from "../functions/config";
 
 /**

@@ -10,7 +10,7 @@ import {
   SendMessageCommand,
   type Message,
 } from "@aws-sdk/client-sqs";
-import { z } from "zod";
+import * as z from "zod";
 import { DeadLetterReason, FailureSchema, type Failure } from "../functions/message";
 import { eventIdOf, planRedrive, viewOf, type DeadLetterBackend, type RedriveOutcome } from "./dead-letters";
 

@@ -27,7 +27,7 @@ export interface FullstoryClientOptions {
 }
 
 export const CLIENT_DEFAULTS = {
-  connections: 10,
+  connections: 16,
   connectTimeoutMs: 2_000,
   headersTimeoutMs: 5_000,
   bodyTimeoutMs: 5_000,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Config } from "../config";
 import { LIMITS, type Properties, type PropertyType } from "../upsert";
 import { issuePaths } from "../validation";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { PropertiesSchema, UpsertSchema, type Upsert } from "../upsert";
 import { issuePaths } from "../validation";
 import { standardWebhookId, verifyStandardWebhook } from "./standard-webhooks";

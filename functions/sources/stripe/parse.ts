@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { issuePaths } from "../../validation";
 import type { Parsed } from "../types";
 import { EnvelopeSchema, OBJECT_SCHEMAS, type StripeData, type StripeEventType } from "./schema";
@@ -20,11 +19,11 @@ export function parseStripeEvent(body: unknown): Parsed<StripeData> {
   const { id, type, created, livemode } = envelope.data;
   if (!isMapped(type)) return { kind: "ignored", reason: "unmapped_event_type" };
 
-  // Parsing the body again through a wrapper makes the issue paths those of the body itself.
-  const wrapped = z.looseObject({ data: z.looseObject({ object: OBJECT_SCHEMAS[type] }) }).safeParse(body);
-  if (!wrapped.success) return { kind: "invalid", issues: issuePaths(wrapped.error) };
+  const object = OBJECT_SCHEMAS[type].safeParse(envelope.data.data.object);
+  // Issue paths are those of the body itself: `data.object.customer`.
+  if (!object.success) return { kind: "invalid", issues: issuePaths(object.error, ["data", "object"]) };
   // `type` was checked against OBJECT_SCHEMAS just above, so it names the schema `object` passed.
-  const data = { type, object: wrapped.data.data.object } as StripeData;
+  const data = { type, object: object.data } as StripeData;
   return {
     kind: "event",
     event: { id, type, occurredAt: new Date(created * 1000).toISOString(), livemode, data },
