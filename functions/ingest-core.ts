@@ -1,5 +1,6 @@
 import type { Config } from "./config";
 import { isBridgeError, ErrorCode } from "./errors";
+import { isoTime } from "./iso-time";
 import type { Logger } from "./log";
 import { DeadLetterReason, deduplicationId, messageGroupId, type QueueMessage } from "./message";
 import type { QueuePort } from "./queue/port";
@@ -12,8 +13,11 @@ export interface WebhookRequest {
   source: string;
   /** Lower-cased header names. */
   headers: Readonly<Record<string, string | undefined>>;
-  /** The raw body, exactly as received. */
-  body: Buffer;
+  /**
+   * The raw body, exactly as received: bytes, or the text API Gateway hands over when the body was
+   * not base64-encoded (taken as is, so a 4–8 KB body is not copied to bytes and back per request).
+   */
+  body: Buffer | string;
 }
 
 export interface WebhookResponse {
@@ -73,14 +77,16 @@ async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcom
   const { config } = deps;
   const source = findSource(request.source);
   if (!source || !config.secrets[source.name]) return { response: NOT_FOUND, outcome: "unknown_source" };
-  if (request.body.byteLength > config.maxBodyBytes) {
+  const raw = request.body;
+  const bytes = typeof raw === "string" ? Buffer.byteLength(raw, "utf8") : raw.byteLength;
+  if (bytes > config.maxBodyBytes) {
     return { response: reply(413, { error: "payload_too_large", limit_bytes: config.maxBodyBytes }), outcome: "too_large" };
   }
 
   const secrets = await deps.secrets(source.name);
   if (!secrets || secrets.length === 0) return { response: NOT_FOUND, outcome: "unknown_source" };
 
-  const payload = request.body.toString("utf8");
+  const payload = typeof raw === "string" ? wellFormed(raw) : raw.toString("utf8");
   const now = deps.now?.() ?? Date.now();
   let verified;
   try {
@@ -114,7 +120,7 @@ async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcom
     event_id: event.id,
     event_type: event.type,
     occurred_at: event.occurredAt,
-    received_at: new Date(now).toISOString(),
+    received_at: isoTime(now),
     upsert: normalised.kind === "upsert" ? normalised.upsert : null,
     raw: payload,
   };
@@ -139,6 +145,17 @@ async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcom
   const body: Record<string, unknown> = { status: "accepted", event_id: event.id, upserts: message.upsert ? 1 : 0 };
   if (!message.upsert) body.dead_letter = DeadLetterReason.UidUnresolved;
   return { response: reply(202, body), outcome: message.upsert ? "accepted" : DeadLetterReason.UidUnresolved, event };
+}
+
+/**
+ * The text a UTF-8 round trip would give: lone surrogates become U+FFFD, as Buffer.from(text).toString()
+ * makes them, without the two copies (a one-byte string is checked in constant time).
+ * https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/String/toWellFormed
+ */
+function wellFormed(text: string): string {
+  // ES2024 string methods (V8 11.1, Node 20), not yet in the ES2022 lib this project compiles against.
+  const t = text as string & { isWellFormed(): boolean; toWellFormed(): string };
+  return t.isWellFormed() ? text : t.toWellFormed();
 }
 
 function ignored(reason: string): Outcome {

@@ -38,6 +38,8 @@ export function createIngestHandler(deps: () => IngestDeps) {
 }
 
 function safeDecode(segment: string): string {
+  // Nothing to decode in the usual `stripe`, `clerk`, `standard`.
+  if (!segment.includes("%")) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -45,14 +47,15 @@ function safeDecode(segment: string): string {
   }
 }
 
-function rawBody(event: APIGatewayProxyEventV2): Buffer {
-  if (!event.body) return Buffer.alloc(0);
-  return Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8");
+/** Base64 bodies are decoded to bytes; text bodies are passed on as the text API Gateway sent. */
+function rawBody(event: APIGatewayProxyEventV2): Buffer | string {
+  if (!event.body) return "";
+  return event.isBase64Encoded ? Buffer.from(event.body, "base64") : event.body;
 }
 
 function lowerCase(headers: APIGatewayProxyEventV2["headers"] | undefined): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
+  for (const name in headers) out[name.toLowerCase()] = headers[name];
   return out;
 }
 

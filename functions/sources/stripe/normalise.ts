@@ -1,4 +1,5 @@
 import type { Config } from "../../config";
+import { isoTime } from "../../iso-time";
 import { LIMITS, type PropertyType, type Upsert } from "../../upsert";
 import type { Normalised, SourceEvent } from "../types";
 import { toMajorUnits } from "./currency";
@@ -7,7 +8,7 @@ import type { Expandable, Interval, Metadata, StripeData, Subscription } from ".
 /** A property with its declared Fullstory type, or undefined to leave it out of the upsert. */
 type Typed = readonly [PropertyType, string | number | boolean] | undefined;
 
-const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
+const iso = (seconds: number): string => isoTime(seconds * 1000);
 const str = (value: string | null | undefined): Typed => (value == null ? undefined : ["str", value]);
 const date = (seconds: number | null | undefined): Typed => (seconds == null ? undefined : ["date", iso(seconds)]);
 const int = (value: number): Typed => ["int", value];
@@ -40,7 +41,8 @@ function upsertOf(
   if (uid === undefined) return { kind: "unresolved" };
   const properties: Upsert["properties"] = {};
   const types: Record<string, PropertyType> = {};
-  for (const [name, typed] of Object.entries(props)) {
+  for (const name in props) {
+    const typed = props[name];
     if (typed === undefined) continue;
     properties[name] = typed[1];
     types[name] = typed[0];

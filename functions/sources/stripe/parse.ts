@@ -1,3 +1,4 @@
+import { isoTime } from "../../iso-time";
 import { issuePaths } from "../../validation";
 import type { Parsed } from "../types";
 import { EnvelopeSchema, OBJECT_SCHEMAS, type StripeData, type StripeEventType } from "./schema";
@@ -26,6 +27,6 @@ export function parseStripeEvent(body: unknown): Parsed<StripeData> {
   const data = { type, object: object.data } as StripeData;
   return {
     kind: "event",
-    event: { id, type, occurredAt: new Date(created * 1000).toISOString(), livemode, data },
+    event: { id, type, occurredAt: isoTime(created * 1000), livemode, data },
   };
 }
