@@ -89,6 +89,8 @@ export interface FullstoryFake {
   validKeys: Set<string>;
   /** Consumed in order, one per POST. */
   faults: Fault[];
+  /** Asked for a fault for each POST once `faults` is empty: random faults for soak runs. */
+  faultFor?: (request: RecordedRequest) => Fault | undefined;
   /** Added to every response. */
   latencyMs: number;
   /** Current state per uid. */
@@ -178,7 +180,7 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
 
     if (fake.latencyMs > 0) await delay(fake.latencyMs);
     if (req.method === "POST") {
-      const fault = fake.faults.shift();
+      const fault = fake.faults.shift() ?? fake.faultFor?.(record);
       if (fault && "reset" in fault) return void req.socket.destroy();
       if (fault && "delayMs" in fault) await delay(fault.delayMs);
       if (fault && "status" in fault) {

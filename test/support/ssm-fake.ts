@@ -18,6 +18,8 @@ export interface SsmFake {
   throttle(n: number): void;
   /** GetParameter calls received, throttled ones included. */
   readonly calls: number;
+  /** GetParameter calls answered ThrottlingException. */
+  readonly throttledCalls: number;
   /** The region each call was signed for, in order. */
   readonly regions: string[];
   stop(): Promise<void>;
@@ -37,6 +39,7 @@ export async function startSsmFake(): Promise<SsmFake> {
   const regions: string[] = [];
   let calls = 0;
   let throttled = 0;
+  let throttledCalls = 0;
 
   const reply = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
@@ -55,6 +58,7 @@ export async function startSsmFake(): Promise<SsmFake> {
     regions.push(region);
     if (throttled > 0) {
       throttled--;
+      throttledCalls++;
       return error(res, "ThrottlingException", "Rate exceeded");
     }
     const input = JSON.parse(raw) as { Name?: string; WithDecryption?: boolean };
@@ -95,6 +99,9 @@ export async function startSsmFake(): Promise<SsmFake> {
     throttle: (n) => void (throttled = n),
     get calls() {
       return calls;
+    },
+    get throttledCalls() {
+      return throttledCalls;
     },
     regions,
     stop: () =>
