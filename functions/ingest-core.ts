@@ -1,12 +1,15 @@
 import type { Config } from "./config";
 import { isBridgeError, ErrorCode } from "./errors";
 import { isoTime } from "./iso-time";
+import { nestsDeeperThan } from "./json-depth";
 import type { Logger } from "./log";
 import { DeadLetterReason, deduplicationId, messageGroupId, type QueueMessage } from "./message";
 import type { QueuePort } from "./queue/port";
 import type { SecretsReader } from "./secrets";
 import { findSource } from "./sources";
 import type { Normalised, SourceEvent } from "./sources/types";
+import { UpsertSchema } from "./upsert";
+import { issuePaths } from "./validation";
 
 /** A webhook request as ingest sees it, whichever server received it. */
 export interface WebhookRequest {
@@ -98,6 +101,7 @@ async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcom
 
   let json: unknown;
   try {
+    if (nestsDeeperThan(payload)) throw new SyntaxError("nested too deeply");
     json = JSON.parse(payload);
   } catch {
     return { response: reply(400, { error: "invalid_payload", issues: ["$"] }), outcome: "invalid_payload" };
@@ -113,6 +117,15 @@ async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcom
 
   const normalised: Normalised = source.normalise(event, config);
   if (normalised.kind === "ignored") return { ...ignored(normalised.reason), event };
+  // Deliver reads every message with the same schema: never queue an upsert it would refuse (a
+  // signed event whose ids break Fullstory's limits), say which field of the upsert is at fault.
+  if (normalised.kind === "upsert") {
+    const checked = UpsertSchema.safeParse(normalised.upsert);
+    if (!checked.success) {
+      const issues = issuePaths(checked.error).map((p) => `upsert.${p}`);
+      return { response: reply(400, { error: "invalid_payload", issues }), outcome: "invalid_payload", event };
+    }
+  }
 
   const message: QueueMessage = {
     v: 1,

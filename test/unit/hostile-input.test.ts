@@ -1,0 +1,285 @@
+import { createHmac } from "node:crypto";
+import fc from "fast-check";
+import { Webhook } from "standardwebhooks";
+import Stripe from "stripe";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadConfig, type SourceName } from "../../functions/config";
+import { createIngestHandler } from "../../functions/ingest";
+import { createLogger } from "../../functions/log";
+import { QueueMessageSchema } from "../../functions/message";
+import { createSecretsReader } from "../../functions/secrets";
+import { apiEvent, parseResponse } from "../support/api-event";
+import { clerkEvent, clerkUser } from "../support/clerk-events";
+import { memoryQueue } from "../support/memory-queue";
+import { customerObject, stripeEvent } from "../support/stripe-events";
+
+/**
+ * Hostile input against the ingest handler, for every source: whatever arrives, the answer is a
+ * 4xx (or 200 ignored), never a throw and never a 5xx, and nothing is queued, so Fullstory is never
+ * called. Bodies are signed with the official libraries where the point is what happens after the
+ * signature check. Run counts are printed at the end.
+ */
+
+const SECRETS: Record<SourceName, string> = {
+  stripe: "whsec_hostile_stripe",
+  clerk: `whsec_${Buffer.from("hostile-clerk-secret-bytes").toString("base64")}`,
+  standard: `whsec_${Buffer.from("hostile-standard-secret-bytes").toString("base64")}`,
+};
+const SOURCES = Object.keys(SECRETS) as SourceName[];
+const MAX_BODY = 64 * 1024;
+const stripe = new Stripe("sk_test_unused");
+const runs: Record<string, number> = {};
+
+function harness() {
+  const config = loadConfig({
+    STRIPE_WEBHOOK_SECRET: SECRETS.stripe,
+    CLERK_WEBHOOK_SECRET: SECRETS.clerk,
+    STANDARD_WEBHOOK_SECRET: SECRETS.standard,
+    BRIDGE_MAX_BODY_BYTES: String(MAX_BODY),
+  });
+  const queue = memoryQueue();
+  const secrets = createSecretsReader(config, { get: () => Promise.reject(new Error("no parameters here")) });
+  const handler = createIngestHandler(() => ({ config, queue, secrets, log: createLogger(() => {}) }));
+  const post = async (source: string, body: string | Buffer, headers: Record<string, string>) =>
+    parseResponse(await handler(apiEvent({ path: `/webhooks/${source}`, headers, body, base64: Buffer.isBuffer(body) })));
+  return { post, queue };
+}
+
+/** Signature headers made by the official library of `source`, now (or at `at`, seconds). */
+function sign(source: SourceName, payload: string, at = Math.floor(Date.now() / 1000), id = "msg_hostile"): Record<string, string> {
+  if (source === "stripe") {
+    return { "stripe-signature": stripe.webhooks.generateTestHeaderString({ payload, secret: SECRETS.stripe, timestamp: at }) };
+  }
+  return { "webhook-id": id, "webhook-timestamp": String(at), "webhook-signature": new Webhook(SECRETS[source]).sign(id, new Date(at * 1000), payload) };
+}
+
+/** A valid, mapped event of each source, as a JSON-ready object. */
+function validBody(source: SourceName): Record<string, unknown> {
+  if (source === "stripe") return stripeEvent("customer.updated", customerObject());
+  if (source === "clerk") return clerkEvent("user.updated", clerkUser());
+  return { uid: "user_hostile", email: "hostile@example.com", display_name: "Hostile", properties: { plan: "pro" } };
+}
+
+/** Where each source's mapping reads a field, and what a value of the right type is. */
+const MAPPED_FIELDS: Record<SourceName, { path: string[]; ok: (v: unknown) => boolean }[]> = {
+  stripe: [
+    { path: ["id"], ok: (v) => typeof v === "string" && v.length > 0 },
+    { path: ["type"], ok: (v) => typeof v === "string" },
+    { path: ["created"], ok: (v) => Number.isInteger(v) && (v as number) >= 0 },
+    { path: ["data"], ok: () => false },
+    { path: ["data", "object"], ok: () => false },
+    { path: ["data", "object", "id"], ok: (v) => typeof v === "string" },
+    { path: ["data", "object", "created"], ok: (v) => Number.isInteger(v) && (v as number) >= 0 },
+    { path: ["data", "object", "email"], ok: (v) => v === null || typeof v === "string" },
+    { path: ["data", "object", "name"], ok: (v) => v === null || typeof v === "string" },
+    { path: ["data", "object", "delinquent"], ok: (v) => v === null || typeof v === "boolean" },
+    { path: ["data", "object", "metadata"], ok: (v) => v === null || (isObject(v) && Object.values(v).every((x) => typeof x === "string")) },
+  ],
+  clerk: [
+    { path: ["type"], ok: (v) => typeof v === "string" && v.length > 0 && !["user.created", "user.updated", "user.deleted"].includes(v) },
+    { path: ["object"], ok: () => false },
+    { path: ["data"], ok: () => false },
+    { path: ["data", "id"], ok: (v) => typeof v === "string" && v.length > 0 },
+    { path: ["data", "email_addresses"], ok: (v) => Array.isArray(v) && v.length === 0 },
+    { path: ["data", "primary_email_address_id"], ok: (v) => v === null || typeof v === "string" },
+    { path: ["data", "first_name"], ok: (v) => v === null || typeof v === "string" },
+    { path: ["data", "last_name"], ok: (v) => v === null || typeof v === "string" },
+    { path: ["data", "username"], ok: (v) => v === null || typeof v === "string" },
+    { path: ["data", "created_at"], ok: (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 253_402_300_800_000 },
+    { path: ["data", "last_sign_in_at"], ok: (v) => v === null || (Number.isInteger(v) && (v as number) >= 0 && (v as number) < 253_402_300_800_000) },
+  ],
+  standard: [
+    { path: ["uid"], ok: (v) => typeof v === "string" && v.length > 0 && v.length <= 256 },
+    { path: ["email"], ok: (v) => typeof v === "string" && v.length <= 128 },
+    { path: ["display_name"], ok: (v) => typeof v === "string" && v.length <= 256 },
+    { path: ["properties"], ok: (v) => isObject(v) && Object.keys(v).length === 0 },
+  ],
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function setAt(body: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
+  const copy = structuredClone(body);
+  let at: Record<string, unknown> = copy;
+  for (const key of path.slice(0, -1)) at = at[key] as Record<string, unknown>;
+  at[path[path.length - 1] as string] = value;
+  return copy;
+}
+
+/** Runs a property `numRuns` times and keeps the count for the summary line. */
+async function check<T>(name: string, arb: fc.Arbitrary<T>, predicate: (value: T) => Promise<void>, numRuns: number) {
+  await fc.assert(
+    fc.asyncProperty(arb, async (value) => {
+      runs[name] = (runs[name] ?? 0) + 1;
+      await predicate(value);
+    }),
+    { numRuns },
+  );
+}
+
+const source = fc.constantFrom(...SOURCES);
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+afterAll(() => {
+  const total = Object.values(runs).reduce((a, b) => a + b, 0);
+  process.stdout.write(`hostile input property runs: ${total} (${Object.entries(runs).map(([k, v]) => `${k} ${v}`).join(", ")})\n`);
+});
+
+describe("hostile input to ingest", () => {
+  it("answers random bytes, with or without signature-shaped headers, with a 4xx and queues nothing", async () => {
+    const { post, queue } = harness();
+    const headers = fc.record({
+      "stripe-signature": fc.oneof(fc.string(), fc.constant(`t=${nowSeconds()},v1=${"a".repeat(64)}`)),
+      "webhook-id": fc.string(),
+      "webhook-timestamp": fc.oneof(fc.string(), fc.constant(String(nowSeconds()))),
+      "webhook-signature": fc.oneof(fc.string(), fc.base64String().map((s) => `v1,${s}`)),
+    }, { requiredKeys: [] });
+    await check("random bytes", fc.tuple(source, fc.uint8Array({ maxLength: 4096 }), headers), async ([s, bytes, h]) => {
+      const { status } = await post(s, Buffer.from(bytes), h);
+      expect([400, 401]).toContain(status);
+    }, 1500);
+    expect(queue.sent).toHaveLength(0);
+    expect(queue.deadLetters).toHaveLength(0);
+  });
+
+  it("answers every truncation of a correctly signed event with 400 invalid_payload", async () => {
+    const { post, queue } = harness();
+    await check("truncated JSON", fc.tuple(source, fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true })), async ([s, cut]) => {
+      const full = JSON.stringify(validBody(s));
+      const payload = full.slice(0, Math.floor(cut * full.length));
+      const { status, body } = await post(s, payload, sign(s, payload));
+      expect({ status, body }).toEqual({ status: 400, body: { error: "invalid_payload", issues: ["$"] } });
+    }, 600);
+    expect(queue.sent).toHaveLength(0);
+  });
+
+  it("answers correctly signed JSON nested deeper than any webhook with 400, wherever the nesting is", async () => {
+    const { post, queue } = harness();
+    const nesting = fc.record({ depth: fc.integer({ min: 65, max: 30_000 }), kind: fc.constantFrom("array", "object") });
+    await check("deeply nested JSON", fc.tuple(source, nesting, fc.nat()), async ([s, { depth, kind }, pick]) => {
+      const deep = kind === "array" ? "[".repeat(depth) + "]".repeat(depth) : '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+      const base = validBody(s);
+      // The root itself, a mapped field, or a field the mapping does not read.
+      const spots = [[], ...MAPPED_FIELDS[s].map((f) => f.path), s === "standard" ? ["properties", "nested"] : ["unmapped_field"]];
+      const path = spots[pick % spots.length] as string[];
+      const marker = "__deep__";
+      const payload = path.length === 0 ? deep : JSON.stringify(setAt(base, path, marker)).replace(`"${marker}"`, deep);
+      const { status } = await post(s, payload, sign(s, payload));
+      expect(status).toBe(Buffer.byteLength(payload) > MAX_BODY ? 413 : 400);
+    }, 300);
+    expect(queue.sent).toHaveLength(0);
+    expect(queue.deadLetters).toHaveLength(0);
+  });
+
+  it("answers a correctly signed event with a wrong type in any mapped field with 400 (or 200 ignored), queueing nothing", async () => {
+    const { post, queue } = harness();
+    const arb = source.chain((s) => fc.tuple(fc.constant(s), fc.constantFrom(...MAPPED_FIELDS[s]), fc.jsonValue({ maxDepth: 3 })));
+    await check("wrong types", arb.filter(([, field, value]) => !field.ok(value)), async ([s, field, value]) => {
+      const payload = JSON.stringify(setAt(validBody(s), field.path, value));
+      const { status, body } = await post(s, payload, sign(s, payload));
+      if (status === 200) expect(body).toEqual({ status: "ignored", reason: "unmapped_event_type" });
+      else expect(status, `${s} ${field.path.join(".")} = ${JSON.stringify(value)}`).toBe(400);
+    }, 1500);
+    expect(queue.sent).toHaveLength(0);
+    expect(queue.deadLetters).toHaveLength(0);
+  });
+
+  it("keeps huge strings in mapped fields out of Fullstory's limits: 413 over the body limit, else 400, 200 ignored, or a queued upsert within the limits", async () => {
+    const { post, queue } = harness();
+    const huge = fc.integer({ min: 257, max: 96 * 1024 }).map((n) => "x".repeat(n));
+    const arb = source.chain((s) => fc.tuple(fc.constant(s), fc.constantFrom(...MAPPED_FIELDS[s].filter((f) => f.ok("x"))), huge));
+    await check("huge strings", arb, async ([s, field, value]) => {
+      const payload = JSON.stringify(setAt(validBody(s), field.path, value));
+      const { status } = await post(s, payload, sign(s, payload));
+      if (Buffer.byteLength(payload) > MAX_BODY) expect(status).toBe(413);
+      else expect([200, 202, 400]).toContain(status);
+    }, 300);
+    // Whatever got through (a too-long Stripe name is dropped, not refused) is a message deliver reads and Fullstory takes.
+    for (const m of queue.sent) expect(QueueMessageSchema.safeParse(m).success).toBe(true);
+    for (const l of queue.deadLetters) expect(QueueMessageSchema.safeParse(JSON.parse(l.body)).success).toBe(true);
+  });
+
+  it("refuses invalid UTF-8 signed byte for byte: the body never verifies", async () => {
+    const { post, queue } = harness();
+    const invalid = fc.constantFrom([0xff], [0xc3, 0x28], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xed, 0xa0, 0x80], [0xc0, 0xaf]);
+    await check("invalid UTF-8", fc.tuple(source, invalid, fc.double({ min: 0, max: 1, noNaN: true })), async ([s, bad, where]) => {
+      const text = Buffer.from(JSON.stringify(validBody(s)));
+      const at = Math.floor(where * text.length);
+      const bytes = Buffer.concat([text.subarray(0, at), Buffer.from(bad), text.subarray(at)]);
+      const t = nowSeconds();
+      const headers: Record<string, string> =
+        s === "stripe"
+          ? { "stripe-signature": `t=${t},v1=${createHmac("sha256", SECRETS.stripe).update(`${t}.`).update(bytes).digest("hex")}` }
+          : {
+              "webhook-id": "msg_bytes",
+              "webhook-timestamp": String(t),
+              "webhook-signature": `v1,${createHmac("sha256", Buffer.from(SECRETS[s].slice(6), "base64")).update(`msg_bytes.${t}.`).update(bytes).digest("base64")}`,
+            };
+      expect((await post(s, bytes, headers)).status).toBe(401);
+    }, 300);
+    expect(queue.sent).toHaveLength(0);
+  });
+
+  it("answers odd, duplicated and oversized signature headers with 401", async () => {
+    const { post, queue } = harness();
+    // What API Gateway makes of a header sent twice: one value, the two joined by a comma.
+    const odd = (s: SourceName, payload: string) => {
+      const t = nowSeconds();
+      if (s === "stripe") {
+        const good = sign(s, payload, t)["stripe-signature"] as string;
+        const hex = good.slice(good.indexOf("v1=") + 3);
+        const forged = `t=${t},v1=${"0".repeat(64)}`;
+        return fc.constantFrom(
+          good.toUpperCase(),
+          `${forged},${forged}`,
+          forged.repeat(500),
+          `t=${t},v2=${hex}`,
+          `v1=${hex}`,
+          `t=${t},v1=${hex.slice(1)}`,
+          `t=${t},v1=${hex}0`,
+          `t=${t}.0,v1=${hex}`,
+          `t=-${t},v1=${hex}`,
+          `t=${t},v1=${hex.toUpperCase()}`,
+          "x".repeat(60_000),
+          "",
+        );
+      }
+      const good = sign(s, payload, t)["webhook-signature"] as string;
+      const b64 = good.slice(3);
+      const forged = `v1,${Buffer.alloc(32).toString("base64")}`;
+      return fc.constantFrom(
+        good.toUpperCase(),
+        `V1,${b64}`,
+        `v1,${b64.replace(/=+$/, "")}`,
+        `v1 ,${b64}`,
+        `v1,,${b64}`,
+        `v2,${b64}`,
+        `${forged},${forged}`,
+        `${forged} `.repeat(2_000),
+        `v1,${Buffer.from(b64, "base64").toString("hex")}`,
+        "x".repeat(60_000),
+        "",
+      );
+    };
+    const arb = source.chain((s) => {
+      const payload = JSON.stringify(validBody(s));
+      return fc.tuple(fc.constant(s), fc.constant(payload), odd(s, payload));
+    });
+    await check("signature headers", arb, async ([s, payload, value]) => {
+      const headers = { ...sign(s, payload), [s === "stripe" ? "stripe-signature" : "webhook-signature"]: value };
+      expect((await post(s, payload, headers)).status).toBe(401);
+    }, 300);
+    expect(queue.sent).toHaveLength(0);
+  });
+
+  it("answers correctly signed events replayed after the tolerance, or dated ahead of it, with 401", async () => {
+    const { post, queue } = harness();
+    const skew = fc.oneof(fc.integer({ min: 301, max: 10 * 365 * 86_400 }), fc.integer({ min: -10 * 365 * 86_400, max: -301 }));
+    await check("replayed and future timestamps", fc.tuple(source, skew), async ([s, offset]) => {
+      const payload = JSON.stringify(validBody(s));
+      const { status, body } = await post(s, payload, sign(s, payload, nowSeconds() + offset));
+      expect({ status, body }).toEqual({ status: 401, body: { error: "invalid_signature" } });
+    }, 600);
+    expect(queue.sent).toHaveLength(0);
+  });
+});
