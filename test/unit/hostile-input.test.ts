@@ -92,7 +92,7 @@ const MAPPED_FIELDS: Record<SourceName, { path: string[]; ok: (v: unknown) => bo
     { path: ["uid"], ok: (v) => typeof v === "string" && v.length > 0 && v.length <= 256 },
     { path: ["email"], ok: (v) => typeof v === "string" && v.length <= 128 },
     { path: ["display_name"], ok: (v) => typeof v === "string" && v.length <= 256 },
-    { path: ["properties"], ok: (v) => isObject(v) && Object.keys(v).length === 0 },
+    { path: ["properties"], ok: (v) => isObject(v) },
   ],
 };
 
