@@ -101,8 +101,8 @@ async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcom
 
   let json: unknown;
   try {
-    if (nestsDeeperThan(payload)) throw new SyntaxError("nested too deeply");
     json = JSON.parse(payload);
+    if (nestsDeeperThan(json)) throw new SyntaxError("nested too deeply");
   } catch {
     return { response: reply(400, { error: "invalid_payload", issues: ["$"] }), outcome: "invalid_payload" };
   }

@@ -26,7 +26,16 @@ const JsonSchema: z.ZodType<Json> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonSchema), z.record(z.string(), JsonSchema)]),
 );
 
-const encoder = new TextEncoder();
+/**
+ * Whether a value's JSON fits Fullstory's per-value limit in UTF-8, serialising it only when that is
+ * in doubt: deliver checks every property of every message. A number, boolean or null is at most 24
+ * bytes of JSON; each UTF-16 unit of a string at most 6 (a `\uXXXX` escape), plus the quotes.
+ */
+function withinValueLimit(value: Json): boolean {
+  if (value === null || typeof value === "number" || typeof value === "boolean") return true;
+  if (typeof value === "string" && 6 * value.length + 2 <= LIMITS.valueBytes) return true;
+  return Buffer.byteLength(JSON.stringify(value), "utf8") <= LIMITS.valueBytes;
+}
 
 /** Checks nested property names against Fullstory's naming rule and dotted-path length. */
 function checkNames(value: Json, path: string, ctx: z.RefinementCtx, at: PropertyKey[]): void {
@@ -50,7 +59,7 @@ export const PropertiesSchema = z.record(z.string(), JsonSchema).superRefine((pr
     if (!PROPERTY_NAME.test(name) || name.length > LIMITS.propertyName) {
       ctx.addIssue({ code: "custom", message: "invalid property name", path: [name] });
     }
-    if (encoder.encode(JSON.stringify(value)).byteLength > LIMITS.valueBytes) {
+    if (!withinValueLimit(value)) {
       ctx.addIssue({ code: "custom", message: `value larger than ${LIMITS.valueBytes} bytes`, path: [name] });
     }
     checkNames(value, name, ctx, [name]);
