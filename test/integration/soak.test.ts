@@ -29,7 +29,7 @@ function expectBalanced(r: SoakReport) {
 describe("accounting soak", () => {
   it(`accounts for every one of ${EVENTS} events across ${UIDS} uids, SQS FIFO and local mode, under random Fullstory and SSM faults`, async () => {
     const modes: SoakMode[] = ["sqs", "local"];
-    const reports = await Promise.all(modes.map((mode) => runSoak({ mode, events: EVENTS, uids: UIDS, seed: SEED, deadlineMs: 100_000 })));
+    const reports = await Promise.all(modes.map((mode) => runSoak({ mode, events: EVENTS, uids: UIDS, seed: SEED, deadlineMs: 240_000 })));
     for (const report of reports) expectBalanced(report);
-  }, 150_000);
+  }, 300_000);
 });
