@@ -29,8 +29,10 @@ export function parameterRegion(nameOrArn: string): string | undefined {
 /**
  * Creates a parameter store. `get` returns the decrypted value (`WithDecryption`), from the cache
  * while it is younger than `ttlMs` unless `forceRefresh` is set (after a 401, the key may have been
- * rotated). Throws a BridgeError: `parameter_not_found` (naming the parameter) when it does not
- * exist or is empty, `parameter_unavailable` (retryable) when SSM cannot be read right now.
+ * rotated). When SSM cannot be read right now (throttled, unreachable) it returns the value it read
+ * last, if any. Throws a BridgeError: `parameter_not_found` (naming the parameter) when it does not
+ * exist or is empty, `parameter_unavailable` (retryable) when SSM cannot be read and nothing was
+ * read before.
  */
 export function createParameterStore({ ttlMs, client, now = Date.now }: ParameterStoreOptions): ParameterStore {
   const makeClient = client ?? ((region) => new SSMClient(region ? { region } : {}));
@@ -57,6 +59,11 @@ export function createParameterStore({ ttlMs, client, now = Date.now }: Paramete
       if (cause instanceof ParameterNotFound || cause instanceof ParameterVersionNotFound) {
         throw new BridgeError(ErrorCode.ParameterNotFound, `SSM parameter ${name} does not exist.`, { cause });
       }
+      // SSM throttled or out of reach: keep using the value read last rather than stall every
+      // delivery until it answers (a rotated key still shows up with the next successful read, or
+      // at once after a 401, which forces one). Only a value never read is an error.
+      const stale = cache.get(name);
+      if (stale) return stale.value;
       throw new BridgeError(ErrorCode.ParameterUnavailable, `SSM parameter ${name} could not be read right now.`, { cause });
     }
     if (!value) throw new BridgeError(ErrorCode.ParameterNotFound, `SSM parameter ${name} is empty.`);

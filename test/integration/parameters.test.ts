@@ -87,6 +87,31 @@ describe("parameter store over the SSM protocol", () => {
     expect(await store.get(NAME)).toBe("na1.after-throttle");
   });
 
+  it("keeps serving the value read last while SSM throttles a refresh, and takes the new one once it answers", async () => {
+    ssm.set(NAME, "na1.first");
+    let clock = 0;
+    const store = createParameterStore({ ttlMs: 1_000, now: () => clock, client: (region) => ssm.client(region, { maxAttempts: 1 }) });
+    expect(await store.get(NAME)).toBe("na1.first");
+    ssm.set(NAME, "na1.second");
+    clock = 5_000;
+    ssm.throttle(2);
+    expect(await store.get(NAME)).toBe("na1.first");
+    expect(await store.get(NAME, { forceRefresh: true })).toBe("na1.first");
+    expect(await store.get(NAME)).toBe("na1.second");
+  });
+
+  it("does not serve a value read before once the parameter is gone", async () => {
+    const name = "/fullstory-bridge/test/deleted-later";
+    ssm.throttle(0);
+    ssm.set(name, "na1.old");
+    let clock = 0;
+    const store = createParameterStore({ ttlMs: 1_000, now: () => clock, client: (region) => ssm.client(region, { maxAttempts: 1 }) });
+    expect(await store.get(name)).toBe("na1.old");
+    ssm.remove(name);
+    clock = 5_000;
+    expect(isBridgeError(await thrown(() => store.get(name)), "parameter_not_found")).toBe(true);
+  });
+
   it("reports an unreachable SSM endpoint as parameter_unavailable", async () => {
     const store = createParameterStore({ ttlMs: 1_000, client: () => ssmClientAt("http://127.0.0.1:1") });
     expect(isBridgeError(await thrown(() => store.get(NAME)), "parameter_unavailable")).toBe(true);

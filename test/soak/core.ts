@@ -27,9 +27,8 @@ export interface SoakOptions {
   /** SQS mode: concurrent pollers, each with its own deliver container (Lambda concurrency). */
   pollers?: number;
   rates?: FaultRates;
-  /** The next `ssmThrottleBurst` GetParameter calls are throttled every `ssmThrottleEveryMs`. */
-  ssmThrottleEveryMs?: number;
-  ssmThrottleBurst?: number;
+  /** The chance that one GetParameter call is throttled (default 0.1). */
+  ssmThrottleRate?: number;
   /** The run gives up (and reports it) after this long. */
   deadlineMs?: number;
 }
@@ -81,7 +80,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   for (const source of ["stripe", "clerk", "standard"] as const) ssm.set(PARAMETERS[source], SOAK_SECRETS[source]);
   const faults = randomFaults(options.rates ?? DEFAULT_FAULT_RATES, seededRandom(seed));
   fullstory.faultFor = faults.faultFor;
-  const throttle = setInterval(() => ssm.throttle(options.ssmThrottleBurst ?? 2), options.ssmThrottleEveryMs ?? 3_000);
+  // Each GetParameter call is throttled with a fixed chance, drawn from its own seeded sequence.
+  // (Arming "the next N calls" on a timer starves whichever lone message retries last: its every
+  // read lands on the armed calls.)
+  const throttleRandom = seededRandom(seed + 1);
+  ssm.throttleWhen(() => throttleRandom() < (options.ssmThrottleRate ?? 0.1));
   const dataDir = mkdtempSync(path.join(tmpdir(), "bridge-soak-"));
   const started = Date.now();
   let run: ModeRun;
@@ -89,7 +92,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const mode = options.mode === "sqs" ? runSqsMode : runLocalMode;
     run = await mode({ plan, env: soakEnvironment(fullstory.url), ssm, fullstory, dataDir, pollers: options.pollers ?? 8, deadlineMs: options.deadlineMs ?? 240_000 });
   } finally {
-    clearInterval(throttle);
     await Promise.all([fullstory.stop(), ssm.stop()]);
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -14,8 +14,12 @@ export interface SsmFake {
   client(region?: string, opts?: { maxAttempts?: number }): SSMClient;
   /** Creates the parameter, or rotates it (a new version). */
   set(name: string, value: string): void;
+  /** Deletes the parameter: later reads answer ParameterNotFound. */
+  remove(name: string): void;
   /** The next `n` GetParameter calls answer ThrottlingException. */
   throttle(n: number): void;
+  /** Besides `throttle`, each GetParameter call for which `decide()` is true answers ThrottlingException. */
+  throttleWhen(decide: (() => boolean) | undefined): void;
   /** GetParameter calls received, throttled ones included. */
   readonly calls: number;
   /** GetParameter calls answered ThrottlingException. */
@@ -40,6 +44,7 @@ export async function startSsmFake(): Promise<SsmFake> {
   let calls = 0;
   let throttled = 0;
   let throttledCalls = 0;
+  let throttleDecider: (() => boolean) | undefined;
 
   const reply = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
@@ -56,8 +61,9 @@ export async function startSsmFake(): Promise<SsmFake> {
     calls++;
     const region = /Credential=[^/]+\/\d{8}\/([^/]+)\/ssm\//.exec(req.headers.authorization ?? "")?.[1] ?? "unsigned";
     regions.push(region);
-    if (throttled > 0) {
-      throttled--;
+    const decided = throttled === 0 && throttleDecider?.() === true;
+    if (throttled > 0 || decided) {
+      if (!decided) throttled--;
       throttledCalls++;
       return error(res, "ThrottlingException", "Rate exceeded");
     }
@@ -96,7 +102,9 @@ export async function startSsmFake(): Promise<SsmFake> {
       const version = (params.get(name)?.version ?? 0) + 1;
       params.set(name, { value, version, modified: Math.floor(Date.now() / 1000) });
     },
+    remove: (name) => void params.delete(name),
     throttle: (n) => void (throttled = n),
+    throttleWhen: (decide) => void (throttleDecider = decide),
     get calls() {
       return calls;
     },
