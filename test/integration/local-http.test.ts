@@ -54,7 +54,7 @@ describe("local HTTP adapter", () => {
     const bytes = Buffer.from([0x7b, 0xff, 0x00, 0xc3, 0x28, 0x7d]);
     const answer = await send(port, {
       path: "/webhooks/stripe?x=1&y=2",
-      headers: [["X-Dup", "a"], ["x-dup", "b"], ["Stripe-Signature", "t=1,v1=ab"]],
+      headers: [["X-Dup", "a"], ["x-dup", "b"], ["Stripe-Signature", "t=1,v1=ab"], ["Constructor", "c"]],
       body: bytes,
     });
     expect(answer).toEqual({ status: 202, body: '{"status":"accepted"}' });
@@ -68,6 +68,8 @@ describe("local HTTP adapter", () => {
     });
     expect(seen?.headers["x-dup"]).toBe("a,b");
     expect(seen?.headers["stripe-signature"]).toBe("t=1,v1=ab");
+    // A header named like an Object.prototype member is a header like any other.
+    expect(seen?.headers["constructor"]).toBe("c");
     expect(Buffer.from(seen?.body ?? "", "base64").equals(bytes)).toBe(true);
   });
 
