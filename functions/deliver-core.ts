@@ -135,7 +135,7 @@ async function deliverOne(m: InboundMessage, key: ReturnType<typeof batchKey>, d
       attempts++;
       last = await deps.fullstory.send(buildUpsertRequest({ apiUrl: deps.config.fullstory.apiUrl, apiKey, upsert, idempotencyKey: idemKey }));
       if (last.kind === "ok") {
-        log(deps, m, { outcome: "delivered", message, attempts });
+        log(deps, m, { outcome: "delivered", message, attempts, fullstoryId: last.id });
         return "delivered";
       }
       if (last.kind === "permanent") {
@@ -192,7 +192,16 @@ async function deadLetter(
 function log(
   deps: DeliverDeps,
   m: InboundMessage,
-  f: { outcome: Outcome; message?: QueueMessage; attempts?: number; status?: number; reason?: string; error?: string; blockedBy?: string },
+  f: {
+    outcome: Outcome;
+    message?: QueueMessage;
+    attempts?: number;
+    status?: number;
+    reason?: string;
+    error?: string;
+    blockedBy?: string;
+    fullstoryId?: string;
+  },
 ): void {
   const fields = {
     message_id: m.id,
@@ -206,6 +215,8 @@ function log(
     reason: f.reason,
     error: f.error,
     blocked_by: f.blockedBy,
+    // Fullstory's own id of the user ("dry-run" when local mode sends nothing).
+    fullstory_id: f.fullstoryId,
   };
   if (f.outcome === "failed") deps.logger.warn("deliver", fields);
   else deps.logger.info("deliver", fields);

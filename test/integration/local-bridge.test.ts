@@ -205,6 +205,8 @@ describe("local bridge (npm start)", () => {
     expect(stdout).toMatch(/HTTP 202 .*"upserts":1/);
     const line = await waitFor("the dry-run upsert on stdout", () => bridge.stdout.find((l) => l.includes('"dry_run":true')));
     expect(JSON.parse(line)).toMatchObject({ upsert: { uid: "user_ada", properties: { subscription_status: "active", plan: "pro_monthly" } } });
+    const logged = await waitFor("the delivery's log line", () => bridge.stdout.find((l) => l.includes('"msg":"deliver"')));
+    expect(JSON.parse(logged)).toMatchObject({ outcome: "delivered", fullstory_id: "dry-run" });
     expect(fake.requests).toHaveLength(0);
     expect(fake.connections).toBe(0);
   });

@@ -240,7 +240,7 @@ describe("deliverBatch", () => {
     await deliverBatch([inbound(qa), inbound(queueMessage("b")), { id: "z", body: "nope", groupId: "z", receiveCount: 2 }], h.deps);
     expect(h.lines).toHaveLength(3);
     expect(h.lines.map((l) => l.outcome).sort()).toEqual(["dead_lettered", "dead_lettered", "delivered"]);
-    expect(h.lines.find((l) => l.outcome === "delivered")).toMatchObject({ event_id: qa.event_id, source: "standard", attempts: 1 });
+    expect(h.lines.find((l) => l.outcome === "delivered")).toMatchObject({ event_id: qa.event_id, source: "standard", attempts: 1, fullstory_id: "1" });
     const text = JSON.stringify(h.lines);
     expect(text).not.toContain("key-one");
     expect(text).not.toContain("@example.com");
