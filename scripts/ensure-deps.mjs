@@ -1,4 +1,4 @@
-// Runs before `npm start` and `npm test`: a fresh clone has no node_modules yet, so install them
+// Runs before `npm start`, `npm test` and the other npm scripts: a fresh clone has no node_modules yet, so install them
 // from the lockfile once. Plain Node, no dependencies, so it can run before anything is installed.
 import { execSync } from "node:child_process";
 import { existsSync } from "node:fs";
