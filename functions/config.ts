@@ -38,7 +38,8 @@ export interface Config {
   pollMs: number;
 }
 
-const list = (value: string): string[] =>
+/** A comma-separated setting as a list, blanks dropped (secret lists, uid keys). */
+export const splitList = (value: string): string[] =>
   value
     .split(",")
     .map((s) => s.trim())
@@ -98,7 +99,7 @@ function secretSetting(values: string | undefined, parameter: string | undefined
     throw new BridgeError(ErrorCode.ConfigInvalid, `Set either ${variable} or ${variable}_PARAMETER, not both.`);
   }
   if (parameter) return { kind: "parameter", name: parameter };
-  if (values) return { kind: "values", values: list(values) };
+  if (values) return { kind: "values", values: splitList(values) };
   return undefined;
 }
 
@@ -121,7 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (clerk) secrets.clerk = clerk;
   if (standard) secrets.standard = standard;
 
-  const uidKeys = e.STRIPE_UID_METADATA_KEYS ? list(e.STRIPE_UID_METADATA_KEYS) : ["fullstory_uid", "user_id"];
+  const uidKeys = e.STRIPE_UID_METADATA_KEYS ? splitList(e.STRIPE_UID_METADATA_KEYS) : ["fullstory_uid", "user_id"];
   return {
     live: e.BRIDGE_LIVE,
     maxBodyBytes: e.BRIDGE_MAX_BODY_BYTES,

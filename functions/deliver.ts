@@ -3,11 +3,10 @@ import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { loadConfig, type Config } from "./config";
 import { apiKeyGetter, deliverBatch, type DeliverDeps } from "./deliver-core";
-import { BridgeError, ErrorCode } from "./errors";
 import { createFullstoryClient, worstCaseSendMs, type FullstoryClientOptions } from "./fullstory/client";
 import { createLogger, type Logger } from "./log";
 import { createParameterStore } from "./parameters";
-import { createSqsQueue } from "./queue/sqs";
+import { sqsQueueFromConfig } from "./queue/sqs";
 
 /** Kept back from the invocation's remaining time for dead-lettering and answering Lambda. */
 export const SAFETY_MARGIN_MS = 2_000;
@@ -52,20 +51,14 @@ export interface DeployedOptions {
 
 /** The deployed wiring: config from the environment, the key from SSM, dead letters to the SQS FIFO DLQ. */
 export function deployedDeliverDeps(config: Config = loadConfig(), options: DeployedOptions = {}): ContainerDeps {
-  if (!config.queueUrl || !config.deadLetterQueueUrl) {
-    throw new BridgeError(ErrorCode.ConfigInvalid, "BRIDGE_QUEUE_URL and BRIDGE_DEAD_LETTER_QUEUE_URL must both be set.");
-  }
+  const queue = sqsQueueFromConfig(config, options.sqs ?? new SQSClient({}));
   const parameters = createParameterStore({ ttlMs: config.parameterTtlMs, client: options.ssm });
   return {
     config,
     getApiKey: apiKeyGetter(config, parameters),
     fullstory: createFullstoryClient(options.fullstory),
     attemptMs: worstCaseSendMs(options.fullstory),
-    queue: createSqsQueue({
-      queueUrl: config.queueUrl,
-      deadLetterQueueUrl: config.deadLetterQueueUrl,
-      client: options.sqs ?? new SQSClient({}),
-    }),
+    queue,
     logger: options.logger ?? createLogger(),
   };
 }

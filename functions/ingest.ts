@@ -1,11 +1,10 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { loadConfig, type Config } from "./config";
-import { BridgeError, ErrorCode } from "./errors";
 import { handleWebhook, type IngestDeps, type WebhookResponse } from "./ingest-core";
 import { createLogger, type Logger } from "./log";
 import { createParameterStore } from "./parameters";
-import { createSqsQueue } from "./queue/sqs";
+import { sqsQueueFromConfig } from "./queue/sqs";
 import { createSecretsReader } from "./secrets";
 
 const WEBHOOK_PATH = /^\/webhooks\/([^/]+)\/?$/;
@@ -69,10 +68,7 @@ function methodNotAllowed(allow: string): APIGatewayProxyStructuredResultV2 {
 
 /** The deployed wiring: config from the environment, SQS FIFO queues, secrets from SSM. */
 export function deployedIngestDeps(config: Config = loadConfig(), log: Logger = createLogger()): IngestDeps {
-  if (!config.queueUrl || !config.deadLetterQueueUrl) {
-    throw new BridgeError(ErrorCode.ConfigInvalid, "BRIDGE_QUEUE_URL and BRIDGE_DEAD_LETTER_QUEUE_URL must both be set.");
-  }
-  const queue = createSqsQueue({ queueUrl: config.queueUrl, deadLetterQueueUrl: config.deadLetterQueueUrl, client: new SQSClient({}) });
+  const queue = sqsQueueFromConfig(config, new SQSClient({}));
   const secrets = createSecretsReader(config, createParameterStore({ ttlMs: config.parameterTtlMs }));
   return { config, queue, secrets, log };
 }

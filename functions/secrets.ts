@@ -1,4 +1,4 @@
-import type { Config, SecretSetting, SourceName } from "./config";
+import { splitList, type Config, type SecretSetting, type SourceName } from "./config";
 
 /** What the secrets reader needs of the SSM parameter store (functions/parameters.ts). */
 export interface ParameterReader {
@@ -7,12 +7,6 @@ export interface ParameterReader {
 
 /** A source's signing secrets, or undefined when the source is not configured on this stage. */
 export type SecretsReader = (source: SourceName) => Promise<string[] | undefined>;
-
-const split = (value: string): string[] =>
-  value
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
 
 /**
  * Reads each source's secret list from its setting: inline values (local use) or an SSM parameter
@@ -24,6 +18,6 @@ export function createSecretsReader(config: Pick<Config, "secrets">, parameters:
     const setting: SecretSetting | undefined = config.secrets[source];
     if (!setting) return undefined;
     if (setting.kind === "values") return setting.values;
-    return split(await parameters.get(setting.name));
+    return splitList(await parameters.get(setting.name));
   };
 }

@@ -11,6 +11,7 @@ import {
   type Failure,
   type QueueMessage,
 } from "../functions/message";
+import type { InboundMessage } from "../functions/deliver-core";
 import type { DeadLetter, QueuePort } from "../functions/queue/port";
 
 /**
@@ -18,14 +19,6 @@ import type { DeadLetter, QueuePort } from "../functions/queue/port";
  * queue and the dead letters. WAL with `synchronous=FULL` makes every commit durable before it
  * returns, so a 202 survives `kill -9` or a power cut. https://www.sqlite.org/pragma.html#pragma_synchronous
  */
-
-/** A message handed to the delivery loop, in the shape deliver expects of any queue. */
-export interface InboundMessage {
-  id: string;
-  body: string;
-  groupId: string;
-  receiveCount: number;
-}
 
 /** A stored dead letter, with the id the `dlq` tool addresses it by. */
 export interface StoredDeadLetter extends DeadLetter {

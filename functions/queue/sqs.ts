@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { SQSClient, SendMessageCommand, type MessageAttributeValue } from "@aws-sdk/client-sqs";
+import type { Config } from "../config";
 import { BridgeError, ErrorCode } from "../errors";
 import { deduplicationId, messageGroupId, type Failure, type QueueMessage } from "../message";
 import type { DeadLetter, QueuePort } from "./port";
@@ -26,6 +27,14 @@ export function failureAttributes(failure: Failure): Record<string, MessageAttri
         : { DataType: "String", StringValue: String(value) };
   }
   return attrs;
+}
+
+/** The deployed stage's queue pair from `config` (BRIDGE_QUEUE_URL, BRIDGE_DEAD_LETTER_QUEUE_URL). */
+export function sqsQueueFromConfig(config: Pick<Config, "queueUrl" | "deadLetterQueueUrl">, client: SQSClient): QueuePort {
+  if (!config.queueUrl || !config.deadLetterQueueUrl) {
+    throw new BridgeError(ErrorCode.ConfigInvalid, "BRIDGE_QUEUE_URL and BRIDGE_DEAD_LETTER_QUEUE_URL must both be set.");
+  }
+  return createSqsQueue({ queueUrl: config.queueUrl, deadLetterQueueUrl: config.deadLetterQueueUrl, client });
 }
 
 /** The SQS FIFO adapter of the queue port: main queue for delivery, FIFO dead-letter queue beside it. */
