@@ -8,8 +8,7 @@ import type { QueuePort } from "./queue/port";
 import type { SecretsReader } from "./secrets";
 import { findSource } from "./sources";
 import type { Normalised, SourceEvent } from "./sources/types";
-import { UpsertSchema } from "./upsert";
-import { issuePaths } from "./validation";
+import { upsertLimitIssues } from "./upsert";
 
 /** A webhook request as ingest sees it, whichever server received it. */
 export interface WebhookRequest {
@@ -117,14 +116,9 @@ async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcom
 
   const normalised: Normalised = source.normalise(event, config);
   if (normalised.kind === "ignored") return { ...ignored(normalised.reason), event };
-  // Deliver reads every message with the same schema: never queue an upsert it would refuse (a
-  // signed event whose ids break Fullstory's limits), say which field of the upsert is at fault.
   if (normalised.kind === "upsert") {
-    const checked = UpsertSchema.safeParse(normalised.upsert);
-    if (!checked.success) {
-      const issues = issuePaths(checked.error).map((p) => `upsert.${p}`);
-      return { response: reply(400, { error: "invalid_payload", issues }), outcome: "invalid_payload", event };
-    }
+    const issues = upsertLimitIssues(normalised.upsert);
+    if (issues.length > 0) return { response: reply(400, { error: "invalid_payload", issues }), outcome: "invalid_payload", event };
   }
 
   const message: QueueMessage = {

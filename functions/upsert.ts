@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { issuePaths } from "./validation";
 
 /**
  * Fullstory V2 user upsert (`POST /v2/users`) and its documented limits, from Fullstory's OpenAPI
@@ -75,3 +76,13 @@ export const UpsertSchema = z.object({
   schema: z.object({ properties: z.record(z.string(), PropertyTypeSchema) }).optional(),
 });
 export type Upsert = z.infer<typeof UpsertSchema>;
+
+/**
+ * Where a mapped upsert breaks Fullstory's limits, as body paths under `upsert.` (empty when it
+ * does not). Deliver reads every message with this schema, so neither ingest nor a re-normalising
+ * redrive may queue an upsert it would refuse (say, a signed event whose ids are too long).
+ */
+export function upsertLimitIssues(upsert: Upsert): string[] {
+  const checked = UpsertSchema.safeParse(upsert);
+  return checked.success ? [] : issuePaths(checked.error, ["upsert"]);
+}

@@ -1,6 +1,7 @@
 import type { Config } from "../functions/config";
 import { messageGroupId, type QueueMessage } from "../functions/message";
 import { findSource } from "../functions/sources";
+import { upsertLimitIssues } from "../functions/upsert";
 import type { Verified } from "../functions/sources/types";
 
 /** What re-normalising a dead letter came to: a new message to queue, or why it stays where it is. */
@@ -33,6 +34,8 @@ export function renormalise(message: QueueMessage, config: Config): Renormalised
   if (parsed.kind !== "event") return parsed;
   const normalised = source.normalise(parsed.event, config);
   if (normalised.kind !== "upsert") return normalised;
+  const issues = upsertLimitIssues(normalised.upsert);
+  if (issues.length > 0) return { kind: "invalid", issues };
   const rebuilt: QueueMessage = { ...message, upsert: normalised.upsert };
   return { kind: "message", message: rebuilt, groupId: messageGroupId(normalised.upsert.uid, message.source, message.event_id) };
 }

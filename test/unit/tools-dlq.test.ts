@@ -44,6 +44,15 @@ describe("dead-letter redrive plans", () => {
     expect(planRedrive(JSON.stringify(unresolved), { renormalise: true, config: loadConfig({}) })).toMatchObject({ kind: "keep" });
   });
 
+  it("keeps a letter parked when today's mapping would build an upsert Fullstory refuses", () => {
+    const event = sampleEvent("stripe", "invoice.paid", { now: NOW }) as { data: { object: Record<string, unknown> } };
+    event.data.object.customer = `cus_${"x".repeat(9_000)}`;
+    const letter = queued("stripe", { ...event, id: "evt_long" }, "evt_long", null);
+    const config = loadConfig({ STRIPE_UID_METADATA_KEYS: "signup_source" });
+    expect(renormalise(letter, config)).toEqual({ kind: "invalid", issues: ["upsert.properties.stripe_customer_id"] });
+    expect(planRedrive(JSON.stringify(letter), { renormalise: true, config })).toMatchObject({ kind: "keep", why: expect.stringMatching(/stripe_customer_id/) });
+  });
+
   it("keeps a body that is not a bridge message", () => {
     expect(planRedrive("not json", { renormalise: true, config: loadConfig({}) })).toMatchObject({ kind: "keep", why: expect.stringMatching(/invalid_message/) });
     expect(viewOf("1", "not json", { reason: "invalid_message", attempts: 0, first_failed_at: "2026-01-01T00:00:00.000Z" })).toMatchObject({
