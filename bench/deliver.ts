@@ -153,7 +153,7 @@ async function runOfficialSdk(warmup: QueueMessage[], messages: QueueMessage[], 
   }
   const send = async (m: QueueMessage) => {
     if (!m.upsert) throw new Error("bench message without an upsert");
-    await client.users.create({ body: m.upsert, idempotencyKey: idempotencyKey(m.source, m.event_id, m.upsert.uid) });
+    await client.users.create({ body: m.upsert, idempotencyKey: idempotencyKey(m.source, m.event_id, m.upsert.uid, JSON.stringify(m.upsert)) });
   };
   try {
     await pool(warmup, concurrency, send);

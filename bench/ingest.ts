@@ -16,7 +16,7 @@ export const STRIPE_SECRET = "whsec_benchmark_signing_secret_0123456789";
 export function memoryQueue(): QueuePort & { sent: QueueMessage[]; deadLetters: DeadLetter[] } {
   const sent: QueueMessage[] = [];
   const deadLetters: DeadLetter[] = [];
-  return { sent, deadLetters, send: async (m) => void sent.push(m), deadLetter: async (l) => void deadLetters.push(l) };
+  return { sent, deadLetters, send: async (entry) => void sent.push(JSON.parse(entry.body) as QueueMessage), deadLetter: async (l) => void deadLetters.push(l) };
 }
 
 /**

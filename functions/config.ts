@@ -70,6 +70,19 @@ const positiveInt = (fallback: number) =>
       return n;
     });
 
+/**
+ * The default `BRIDGE_MAX_BODY_BYTES`: 128 KiB, the largest round size whose queue message is
+ * certain to fit in one SQS message (1 MiB, body and attributes). Per byte of webhook body the
+ * message holds at most 6.25 bytes: the raw body, JSON-escaped in `raw`, is at most 3 bytes per
+ * body byte (a byte of broken UTF-8 becomes U+FFFD, 3 bytes; `"`, `\` and whitespace escape to 2,
+ * and a byte escaped so cannot also grow the upsert), and the mapped upsert at most 5.25 (a JSON
+ * number such as `1e20`, 4 bytes, serialises as 21 digits; such a byte is 1 in `raw`), so 6.25 at
+ * worst. 128 KiB × 6.25 = 800 KiB, which leaves 224 KiB for the envelope (source, ids, times,
+ * at most 2 KiB) and dead-letter attributes (at most 1.5 KiB). A larger setting is allowed: ingest
+ * then sizes each message exactly and answers 413 when it would not fit.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 128 * 1024;
+
 const EnvSchema = z.object({
   FULLSTORY_API_KEY: optionalText,
   FULLSTORY_API_KEY_PARAMETER: optionalText,
@@ -84,7 +97,7 @@ const EnvSchema = z.object({
   STRIPE_UID_METADATA_KEYS: optionalText,
   CLERK_UID_FIELD: z.enum(["id", "external_id"]).optional().or(z.literal("").transform(() => undefined)),
   BRIDGE_LIVE: boolText,
-  BRIDGE_MAX_BODY_BYTES: positiveInt(1024 * 1024),
+  BRIDGE_MAX_BODY_BYTES: positiveInt(DEFAULT_MAX_BODY_BYTES),
   BRIDGE_PARAMETER_TTL_SECONDS: positiveInt(300),
   BRIDGE_QUEUE_URL: optionalText,
   BRIDGE_DEAD_LETTER_QUEUE_URL: optionalText,

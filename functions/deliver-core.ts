@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import type { Config } from "./config";
+import { beforeDeadline } from "./deadline";
 import { BridgeError, ErrorCode, isBridgeError } from "./errors";
 import type { FullstoryClient, SendResult } from "./fullstory/client";
 import { checkKeyRegion } from "./fullstory/region";
 import { buildUpsertRequest } from "./fullstory/request";
 import type { Logger } from "./log";
-import { DeadLetterReason, QueueMessageSchema, deduplicationId, idempotencyKey, type Failure, type QueueMessage } from "./message";
+import { DeadLetterReason, QueueMessageSchema, deduplicationId, type Failure, type QueueMessage } from "./message";
 import type { ParameterStore } from "./parameters";
 import type { QueuePort } from "./queue/port";
 
@@ -24,10 +25,13 @@ export interface DeliverDeps {
   fullstory: FullstoryClient;
   queue: QueuePort;
   logger: Logger;
-  /** Time left for this batch, already net of the caller's safety margin. */
+  /**
+   * Time left for this batch, already net of the caller's safety margin. Every request is cut off
+   * when it runs out, so the batch's answer always comes before the invocation's deadline.
+   */
   remainingMs(): number;
-  /** Time one send may take at worst: no retry starts without this much left. */
-  attemptMs: number;
+  /** No request to Fullstory starts with less time than this left (default 1 s). */
+  minAttemptMs?: number;
   /** Groups sent at once (same group: always one after the other). */
   concurrency?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -37,10 +41,28 @@ export interface DeliverDeps {
 
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 5_000;
+/** Time a request needs to be worth starting: a normal Fullstory answer takes a few hundred ms. */
+export const MIN_ATTEMPT_MS = 1_000;
+/**
+ * The shortest wait after a 429, whatever its Retry-After says: `Retry-After: 0` from a rate limiter
+ * must not turn into back-to-back resends from every group at once. Waits are spread by up to half
+ * again, so groups that were refused together do not come back together.
+ */
+export const RETRY_AFTER_FLOOR_MS = 1_000;
+/** Time a dead letter may take even when the attempt budget is spent (the handler's margin covers it). */
+const DEAD_LETTER_MIN_MS = 1_000;
 // A whole SQS batch (at most 10 messages) goes out in one round.
 const DEFAULT_CONCURRENCY = 10;
 
-type Outcome = "delivered" | "dead_lettered" | "failed";
+/** `deferred`: not attempted (no time left, or blocked behind an earlier failure of its group). */
+type Outcome = "delivered" | "dead_lettered" | "failed" | "deferred";
+
+/** What a batch came to: the ids to hand back to the queue, and which of those were never attempted. */
+export interface BatchResult {
+  failedIds: string[];
+  /** A subset of `failedIds`: local mode releases these without counting a failed delivery. */
+  deferredIds: string[];
+}
 
 /**
  * Where the Fullstory key comes from: inline (`FULLSTORY_API_KEY`, local use) or the SSM parameter
@@ -64,17 +86,23 @@ export function apiKeyGetter(config: Pick<Config, "fullstory">, parameters: Para
  * messages fail unsent, as in Powertools' SqsFifoPartialProcessor.
  * https://docs.powertools.aws.dev/lambda/typescript/latest/features/batch/#fifo-queues
  */
-export async function deliverBatch(messages: InboundMessage[], deps: DeliverDeps): Promise<{ failedIds: string[] }> {
+export async function deliverBatch(messages: InboundMessage[], deps: DeliverDeps): Promise<BatchResult> {
   const groups = new Map<string, InboundMessage[]>();
   for (const m of messages) groups.set(m.groupId, [...(groups.get(m.groupId) ?? []), m]);
   const key = batchKey(deps.getApiKey);
   const failed = new Set<string>();
+  const deferred = new Set<string>();
 
   const runGroup = async (group: InboundMessage[]) => {
     for (const [i, m] of group.entries()) {
-      if ((await deliverOne(m, key, deps)) === "failed") {
+      const outcome = await deliverOne(m, key, deps);
+      if (outcome === "failed" || outcome === "deferred") {
         for (const later of group.slice(i)) failed.add(later.id);
-        for (const later of group.slice(i + 1)) log(deps, later, { outcome: "failed", reason: "earlier_in_group_failed", blockedBy: m.id });
+        if (outcome === "deferred") deferred.add(m.id);
+        for (const later of group.slice(i + 1)) {
+          deferred.add(later.id);
+          log(deps, later, { outcome: "deferred", reason: "earlier_in_group_failed", blockedBy: m.id });
+        }
         return;
       }
     }
@@ -84,7 +112,8 @@ export async function deliverBatch(messages: InboundMessage[], deps: DeliverDeps
     for (let group = queue.shift(); group; group = queue.shift()) await runGroup(group);
   });
   await Promise.all(workers);
-  return { failedIds: messages.filter((m) => failed.has(m.id)).map((m) => m.id) };
+  const ids = (set: Set<string>) => messages.filter((m) => set.has(m.id)).map((m) => m.id);
+  return { failedIds: ids(failed), deferredIds: ids(deferred) };
 }
 
 /**
@@ -120,20 +149,26 @@ async function deliverOne(m: InboundMessage, key: ReturnType<typeof batchKey>, d
 
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = deps.random ?? Math.random;
-  const idemKey = idempotencyKey(message.source, message.event_id, upsert.uid);
+  const minAttemptMs = deps.minAttemptMs ?? MIN_ATTEMPT_MS;
+  const apiUrl = deps.config.fullstory.apiUrl;
   let attempts = 0;
   let refreshed = false;
   let last: SendResult | undefined;
+  if (deps.remainingMs() < minAttemptMs) {
+    log(deps, m, { outcome: "deferred", message, attempts, error: "no_time_left" });
+    return "deferred";
+  }
   try {
-    let apiKey = await key.get();
+    let apiKey = await beforeDeadline(key.get(), deps.remainingMs());
     for (;;) {
       checkKeyRegion(apiKey, deps.config.fullstory.region);
-      // The first send goes out whenever time is left: a Lambda timeout mid-send only returns the
-      // batch to the queue, and the Idempotency-Key makes the resend harmless. Later sends only
-      // when a whole one fits, so a short function timeout still makes progress.
-      if (deps.remainingMs() < (attempts === 0 ? 1 : deps.attemptMs)) break;
+      // A request starts only with time for it left, and is cut off when that time is up: a
+      // Lambda timeout would hand back the whole batch, the other users' delivered messages too.
+      const remaining = deps.remainingMs();
+      if (remaining < minAttemptMs) break;
       attempts++;
-      last = await deps.fullstory.send(buildUpsertRequest({ apiUrl: deps.config.fullstory.apiUrl, apiKey, upsert, idempotencyKey: idemKey }));
+      const request = buildUpsertRequest({ apiUrl, apiKey, upsert, source: message.source, eventId: message.event_id });
+      last = await deps.fullstory.send(request, { timeoutMs: remaining });
       if (last.kind === "ok") {
         log(deps, m, { outcome: "delivered", message, attempts, fullstoryId: last.id });
         return "delivered";
@@ -144,13 +179,11 @@ async function deliverOne(m: InboundMessage, key: ReturnType<typeof batchKey>, d
       }
       if (last.kind === "auth" && !refreshed) {
         refreshed = true;
-        apiKey = await key.refresh(apiKey);
+        apiKey = await beforeDeadline(key.refresh(apiKey), deps.remainingMs());
         continue;
       }
-      // Full jitter: https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
-      const backoff = random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
-      const wait = last.kind === "retryable" && last.retryAfterMs !== undefined ? last.retryAfterMs : backoff;
-      if (deps.remainingMs() - wait < deps.attemptMs) break;
+      const wait = retryWait(last, attempts, random);
+      if (deps.remainingMs() - wait < minAttemptMs) break;
       await sleep(wait);
     }
   } catch (err) {
@@ -161,13 +194,35 @@ async function deliverOne(m: InboundMessage, key: ReturnType<typeof batchKey>, d
     log(deps, m, { outcome: "failed", message, attempts, error: code });
     return "failed";
   }
+  if (attempts === 0) {
+    log(deps, m, { outcome: "deferred", message, attempts, error: "no_time_left" });
+    return "deferred";
+  }
   const status = last && last.kind !== "ok" ? last.status : undefined;
   const code = last?.kind === "retryable" ? last.code : last?.kind === "auth" ? "unauthorized" : "no_time_left";
   log(deps, m, { outcome: "failed", message, attempts, status, error: code });
   return "failed";
 }
 
-/** Parks `m` on the dead-letter queue; if that fails the message is reported failed, never lost. */
+/**
+ * How long to wait before the next try: Retry-After when Fullstory gives one, floored and spread
+ * (see RETRY_AFTER_FLOOR_MS); otherwise exponential backoff with full jitter.
+ * https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+ */
+function retryWait(last: SendResult, attempts: number, random: () => number): number {
+  if (last.kind === "retryable" && last.retryAfterMs !== undefined) {
+    const base = Math.max(last.retryAfterMs, RETRY_AFTER_FLOOR_MS);
+    return base + (random() * base) / 2;
+  }
+  return random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
+}
+
+/**
+ * Parks `m` on the dead-letter queue; if that fails (or no time is left for it) the message is
+ * reported failed, never lost. `m.id` goes with the letter: the SQS adapter derives the letter's
+ * deduplication id from it, so a message parked twice (its batch timed out after the letter was
+ * sent) is one letter, and local mode removes `m` from its queue in the same transaction.
+ */
 async function deadLetter(
   deps: DeliverDeps,
   m: InboundMessage,
@@ -179,7 +234,9 @@ async function deadLetter(
     : createHash("sha256").update(m.body).digest("hex");
   const now = deps.now?.() ?? new Date();
   try {
-    await deps.queue.deadLetter({ body: m.body, groupId: m.groupId, deduplicationId: dedup, failure: { ...failure, first_failed_at: now.toISOString() } });
+    const letter = { body: m.body, groupId: m.groupId, deduplicationId: dedup, messageId: m.id, failure: { ...failure, first_failed_at: now.toISOString() } };
+    // Parking runs even after the attempt budget is spent: it has the caller's safety margin.
+    await deps.queue.deadLetter(letter, { timeoutMs: Math.max(deps.remainingMs(), DEAD_LETTER_MIN_MS) });
   } catch (err) {
     log(deps, m, { outcome: "failed", message, attempts: failure.attempts, reason: failure.reason, error: isBridgeError(err) ? err.code : "dead_letter_failed" });
     return "failed";

@@ -3,10 +3,11 @@ import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { loadConfig, type Config } from "./config";
 import { apiKeyGetter, deliverBatch, type DeliverDeps } from "./deliver-core";
-import { createFullstoryClient, worstCaseSendMs, type FullstoryClientOptions } from "./fullstory/client";
+import { createFullstoryClient, type FullstoryClientOptions } from "./fullstory/client";
 import { createLogger, type Logger } from "./log";
 import { createParameterStore } from "./parameters";
 import { sqsQueueFromConfig } from "./queue/sqs";
+import { SDK_CLIENT_OPTIONS } from "./sdk-options";
 
 /** Kept back from the invocation's remaining time for dead-lettering and answering Lambda. */
 export const SAFETY_MARGIN_MS = 2_000;
@@ -51,13 +52,12 @@ export interface DeployedOptions {
 
 /** The deployed wiring: config from the environment, the key from SSM, dead letters to the SQS FIFO DLQ. */
 export function deployedDeliverDeps(config: Config = loadConfig(), options: DeployedOptions = {}): ContainerDeps {
-  const queue = sqsQueueFromConfig(config, options.sqs ?? new SQSClient({}));
+  const queue = sqsQueueFromConfig(config, options.sqs ?? new SQSClient(SDK_CLIENT_OPTIONS));
   const parameters = createParameterStore({ ttlMs: config.parameterTtlMs, client: options.ssm });
   return {
     config,
     getApiKey: apiKeyGetter(config, parameters),
     fullstory: createFullstoryClient(options.fullstory),
-    attemptMs: worstCaseSendMs(options.fullstory),
     queue,
     logger: options.logger ?? createLogger(),
   };

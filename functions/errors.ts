@@ -13,12 +13,16 @@ export const ErrorCode = {
   RegionMismatch: "region_mismatch",
   /** The queue did not take the message: nothing was acknowledged. */
   QueueUnavailable: "queue_unavailable",
+  /** The message breaks one of the queue's documented limits (size, ids, attributes): sending it again cannot help. */
+  QueueMessageInvalid: "queue_message_invalid",
+  /** A call did not finish within the time the invocation had left for it. */
+  Deadline: "deadline",
   /** A webhook signature did not verify. Never carries detail to the caller. */
   InvalidSignature: "invalid_signature",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.ParameterUnavailable, ErrorCode.QueueUnavailable]);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.ParameterUnavailable, ErrorCode.QueueUnavailable, ErrorCode.Deadline]);
 
 /** The one error class of the bridge; `code` says what happened, `retryable` whether waiting can help. */
 export class BridgeError extends Error {

@@ -3,8 +3,10 @@ import { isBridgeError, ErrorCode } from "./errors";
 import { isoTime } from "./iso-time";
 import { nestsDeeperThan } from "./json-depth";
 import type { Logger } from "./log";
-import { DeadLetterReason, deduplicationId, messageGroupId, type QueueMessage } from "./message";
-import type { QueuePort } from "./queue/port";
+import { DeadLetterReason, queueEntry, type QueueMessage } from "./message";
+import { SQS_LIMITS, sqsMessageBytes } from "./queue/limits";
+import type { DeadLetter, QueuePort } from "./queue/port";
+import { deadLetterEntry } from "./queue/sqs";
 import type { SecretsReader } from "./secrets";
 import { findSource } from "./sources";
 import type { Normalised, SourceEvent } from "./sources/types";
@@ -34,6 +36,8 @@ export interface IngestDeps {
   log: Logger;
   /** Milliseconds since the epoch; injectable for signature-tolerance tests. */
   now?: () => number;
+  /** Time left to answer in (the handler's budget); the queue call is abandoned when it runs out. */
+  remainingMs?: () => number;
 }
 
 const reply = (status: number, body: Record<string, unknown>): WebhookResponse => ({ status, body });
@@ -131,17 +135,21 @@ async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcom
     upsert: normalised.kind === "upsert" ? normalised.upsert : null,
     raw: payload,
   };
+  const entry = queueEntry(message);
+  const letter: DeadLetter | undefined = message.upsert
+    ? undefined
+    : { ...entry, failure: { reason: DeadLetterReason.UidUnresolved, attempts: 0, first_failed_at: message.received_at } };
+  // Sized before anything is queued: a message over the queue's limit would be refused on every
+  // retry, and the source would keep retrying for days (see DEFAULT_MAX_BODY_BYTES in config.ts).
+  const messageBytes = letter ? sqsMessageBytes(letter.body, deadLetterEntry(letter).attributes) : Buffer.byteLength(entry.body, "utf8");
+  if (messageBytes > SQS_LIMITS.messageBytes) {
+    const body = { error: "payload_too_large", limit_bytes: config.maxBodyBytes, queue_message_limit_bytes: SQS_LIMITS.messageBytes };
+    return { response: reply(413, body), outcome: "too_large", event };
+  }
+  const timeoutMs = deps.remainingMs?.();
   try {
-    if (message.upsert) {
-      await deps.queue.send(message);
-    } else {
-      await deps.queue.deadLetter({
-        body: JSON.stringify(message),
-        groupId: messageGroupId(null, message.source, message.event_id),
-        deduplicationId: deduplicationId(message.source, message.event_id, null),
-        failure: { reason: DeadLetterReason.UidUnresolved, attempts: 0, first_failed_at: message.received_at },
-      });
-    }
+    if (letter) await deps.queue.deadLetter(letter, { timeoutMs });
+    else await deps.queue.send(entry, { timeoutMs });
   } catch (err) {
     if (isBridgeError(err, ErrorCode.QueueUnavailable)) {
       deps.log.error("queue unavailable", { source: source.name, event_id: event.id, error: describe(err) });

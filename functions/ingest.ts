@@ -1,13 +1,24 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { loadConfig, type Config } from "./config";
 import { handleWebhook, type IngestDeps, type WebhookResponse } from "./ingest-core";
 import { createLogger, type Logger } from "./log";
 import { createParameterStore } from "./parameters";
 import { sqsQueueFromConfig } from "./queue/sqs";
+import { beforeDeadline } from "./deadline";
+import { SDK_CLIENT_OPTIONS } from "./sdk-options";
 import { createSecretsReader } from "./secrets";
 
 const WEBHOOK_PATH = /^\/webhooks\/([^/]+)\/?$/;
+
+/**
+ * Kept back from the invocation's remaining time to answer in: when reading a secret or queueing
+ * the event takes longer than the rest, the source gets the documented 503 (and retries) instead of
+ * API Gateway's 500 for a timed-out function.
+ */
+export const INGEST_MARGIN_MS = 1_000;
+
+const UNAVAILABLE: WebhookResponse = { status: 503, body: { error: "temporarily_unavailable" } };
 
 /**
  * Builds the API Gateway HTTP API (payload v2) handler over `deps`: `GET /healthz` and
@@ -16,7 +27,7 @@ const WEBHOOK_PATH = /^\/webhooks\/([^/]+)\/?$/;
  */
 export function createIngestHandler(deps: () => IngestDeps) {
   let resolved: IngestDeps | undefined;
-  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  return async (event: APIGatewayProxyEventV2, context?: Pick<Context, "getRemainingTimeInMillis">): Promise<APIGatewayProxyStructuredResultV2> => {
     const method = event.requestContext?.http?.method ?? "GET";
     const path = event.rawPath ?? "/";
     if (path === "/healthz") return method === "GET" ? json({ status: 200, body: { status: "ok" } }) : methodNotAllowed("GET");
@@ -29,10 +40,16 @@ export function createIngestHandler(deps: () => IngestDeps) {
     } catch (err) {
       // A setting is wrong: answer 503 so the source retries while the operator fixes it.
       createLogger().error("ingest is misconfigured", { error: err instanceof Error ? err.message : String(err) });
-      return json({ status: 503, body: { error: "temporarily_unavailable" } });
+      return json(UNAVAILABLE);
     }
     const request = { source: safeDecode(match[1] ?? ""), headers: lowerCase(event.headers), body: rawBody(event) };
-    return json(await handleWebhook(request, resolved));
+    if (!context) return json(await handleWebhook(request, resolved));
+    const remainingMs = () => context.getRemainingTimeInMillis() - INGEST_MARGIN_MS;
+    // Past the budget the source gets a 503. A call still running then (an SSM read shared with
+    // other requests, a queue send that ends up succeeding) is left to finish: the source retries,
+    // and the queue's deduplication id makes a late success and the retry one message.
+    const answer = await beforeDeadline(handleWebhook(request, { ...resolved, remainingMs }), remainingMs()).catch(() => UNAVAILABLE);
+    return json(answer);
   };
 }
 
@@ -68,7 +85,7 @@ function methodNotAllowed(allow: string): APIGatewayProxyStructuredResultV2 {
 
 /** The deployed wiring: config from the environment, SQS FIFO queues, secrets from SSM. */
 export function deployedIngestDeps(config: Config = loadConfig(), log: Logger = createLogger()): IngestDeps {
-  const queue = sqsQueueFromConfig(config, new SQSClient({}));
+  const queue = sqsQueueFromConfig(config, new SQSClient(SDK_CLIENT_OPTIONS));
   const secrets = createSecretsReader(config, createParameterStore({ ttlMs: config.parameterTtlMs }));
   return { config, queue, secrets, log };
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
+import { sqsJson } from "./queue/limits";
 import { UpsertSchema } from "./upsert";
 
 /**
@@ -62,12 +63,38 @@ export function deduplicationId(source: string, eventId: string, uid: string | n
   return sha256(`${source}\n${eventId}\n${uid ?? ""}`);
 }
 
+/** A message as the queue stores it: the serialised body, its FIFO group and its deduplication id. */
+export interface QueueEntry {
+  body: string;
+  groupId: string;
+  deduplicationId: string;
+}
+
 /**
- * Fullstory `Idempotency-Key`: a UUID (version 5 layout) derived from source + event id + uid, so
- * every retry and every redrive of one event is the same request to Fullstory.
+ * The entry a message is queued as, serialised once: ingest sizes exactly these bytes against the
+ * queue's limit before it sends them.
  */
-export function idempotencyKey(source: string, eventId: string, uid: string): string {
-  const hex = createHash("sha1").update(`fullstory-webhook-bridge\n${source}\n${eventId}\n${uid}`).digest("hex");
+export function queueEntry(message: QueueMessage): QueueEntry {
+  const uid = message.upsert?.uid ?? null;
+  return {
+    body: sqsJson(message),
+    groupId: messageGroupId(uid, message.source, message.event_id),
+    deduplicationId: deduplicationId(message.source, message.event_id, uid),
+  };
+}
+
+/**
+ * Fullstory `Idempotency-Key`: a UUID (version 5 layout) derived from source + event id + uid + a
+ * hash of the request body. Every retry of one request shares its key, so Fullstory applies it
+ * once; a body that changed (re-normalised, refreshed from the provider's API, merged with other
+ * events of the user) is a new request with a new key, since Fullstory stores the first answer per
+ * key and refuses the same key with another body. https://developer.fullstory.com/server/idempotent-requests
+ */
+export function idempotencyKey(source: string, eventId: string, uid: string, body: string): string {
+  const hex = createHash("sha1")
+    .update(`fullstory-webhook-bridge\n${source}\n${eventId}\n${uid}\n`)
+    .update(sha256(body))
+    .digest("hex");
   const variant = ((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }

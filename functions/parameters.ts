@@ -1,5 +1,6 @@
 import { GetParameterCommand, ParameterNotFound, ParameterVersionNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { BridgeError, ErrorCode } from "./errors";
+import { SDK_CLIENT_OPTIONS } from "./sdk-options";
 
 /**
  * SSM Parameter Store reader for the Fullstory key and the webhook secrets, in the manner of
@@ -35,7 +36,7 @@ export function parameterRegion(nameOrArn: string): string | undefined {
  * read before.
  */
 export function createParameterStore({ ttlMs, client, now = Date.now }: ParameterStoreOptions): ParameterStore {
-  const makeClient = client ?? ((region) => new SSMClient(region ? { region } : {}));
+  const makeClient = client ?? ((region) => new SSMClient({ ...SDK_CLIENT_OPTIONS, ...(region ? { region } : {}) }));
   const clients = new Map<string, SSMClient>();
   const cache = new Map<string, { value: string; expiresAt: number }>();
   const inFlight = new Map<string, Promise<string>>();

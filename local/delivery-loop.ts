@@ -43,14 +43,20 @@ export function startDeliveryLoop({ store, deps, pollMs, log, budgetMs = BATCH_B
     const deadline = Date.now() + budgetMs;
     const remainingMs = () => (stopping ? 0 : deadline - Date.now());
     let failed: Set<string>;
+    let deferred = new Set<string>();
     try {
-      failed = new Set((await deliverBatch(batch, { ...deps, queue: store, remainingMs, sleep })).failedIds);
+      const result = await deliverBatch(batch, { ...deps, queue: store, remainingMs, sleep });
+      failed = new Set(result.failedIds);
+      deferred = new Set(result.deferredIds);
     } catch (err) {
       log.error("delivery failed unexpectedly", { error: err instanceof Error ? err.name : typeof err });
       failed = new Set(batch.map((m) => m.id));
     }
+    // Unattempted messages (stopping, or behind a failure of their group) are handed back as they
+    // were: a shutdown is not a failed delivery, and must not push a message toward its retry limit.
     for (const m of batch) {
-      if (failed.has(m.id)) store.fail(m.id);
+      if (deferred.has(m.id)) store.release(m.id);
+      else if (failed.has(m.id)) store.fail(m.id);
       else store.ack(m.id);
     }
     return true;

@@ -3,14 +3,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { BridgeError, ErrorCode } from "../functions/errors";
-import {
-  DeadLetterReason,
-  FailureSchema,
-  deduplicationId,
-  messageGroupId,
-  type Failure,
-  type QueueMessage,
-} from "../functions/message";
+import { DeadLetterReason, FailureSchema, type Failure, type QueueEntry } from "../functions/message";
 import type { InboundMessage } from "../functions/deliver-core";
 import type { DeadLetter, QueuePort } from "../functions/queue/port";
 
@@ -51,6 +44,8 @@ export interface QueueStore extends QueuePort {
   ack(id: string): void;
   /** Records a failed delivery: the message waits with backoff, or becomes a dead letter once its retry window is spent. */
   fail(id: string): void;
+  /** Hands a received message back unattempted: deliverable again at once, no failure counted. */
+  release(id: string): void;
   /** Makes every in-flight message deliverable again: for a consumer starting after a crash. */
   releaseLeases(): number;
   /** Messages on the main queue (pending and in flight). */
@@ -150,6 +145,7 @@ export function openQueueStore({ dir, now = Date.now, visibilityMs = STORE_DEFAU
     remove: db.prepare("DELETE FROM messages WHERE seq = ?"),
     retryLater: db.prepare("UPDATE messages SET lease_until = NULL, due_at = ?, failures = ?, first_failed_at = ? WHERE seq = ?"),
     release: db.prepare("UPDATE messages SET lease_until = NULL WHERE lease_until IS NOT NULL"),
+    releaseOne: db.prepare("UPDATE messages SET lease_until = NULL WHERE seq = ?"),
     depth: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM messages"),
     bury: db.prepare("INSERT INTO dead_letters (group_id, dedup_id, body, failure) VALUES (?, ?, ?, ?)"),
     deadAll: db.prepare<[], DeadRow>("SELECT * FROM dead_letters ORDER BY seq"),
@@ -160,15 +156,23 @@ export function openQueueStore({ dir, now = Date.now, visibilityMs = STORE_DEFAU
 
   const bury = (letter: DeadLetter) => q.bury.run(letter.groupId, letter.deduplicationId, letter.body, JSON.stringify(letter.failure));
 
-  const send = db.transaction((message: QueueMessage) => {
+  // Parking a received message and taking it off the queue are one commit: a crash in between
+  // can leave neither a lost message nor a second dead letter.
+  const buryReceived = db.transaction((letter: DeadLetter) => {
+    if (letter.messageId !== undefined) {
+      if (!q.get.get(Number(letter.messageId))) return; // Already settled (parked or acknowledged) once.
+      q.remove.run(Number(letter.messageId));
+    }
+    bury(letter);
+  });
+
+  const send = db.transaction((entry: QueueEntry) => {
     const t = now();
-    const uid = message.upsert?.uid ?? null;
-    const dedup = deduplicationId(message.source, message.event_id, uid);
     q.dedupExpire.run(t);
     // A duplicate within the window is acknowledged without storing it twice, as SQS FIFO does.
-    if (q.dedupSeen.get(dedup, t)) return;
-    q.dedupPut.run(dedup, t + STORE_DEFAULTS.dedupWindowMs);
-    q.insert.run(messageGroupId(uid, message.source, message.event_id), dedup, JSON.stringify(message), t);
+    if (q.dedupSeen.get(entry.deduplicationId, t)) return;
+    q.dedupPut.run(entry.deduplicationId, t + STORE_DEFAULTS.dedupWindowMs);
+    q.insert.run(entry.groupId, entry.deduplicationId, entry.body, t);
   });
 
   const receive = db.transaction((max: number): InboundMessage[] => {
@@ -209,15 +213,18 @@ export function openQueueStore({ dir, now = Date.now, visibilityMs = STORE_DEFAU
   });
 
   return {
-    send: async (message) => durably("store the message", () => send(message)),
+    send: async (entry) => durably("store the message", () => send(entry)),
     deadLetter: async (letter) => {
-      durably("store the dead letter", () => bury(letter));
+      durably("store the dead letter", () => buryReceived(letter));
     },
     receive: (max = STORE_DEFAULTS.batchSize) => receive(max),
     ack: (id) => {
       q.remove.run(Number(id));
     },
     fail: (id) => fail(id),
+    release: (id) => {
+      q.releaseOne.run(Number(id));
+    },
     releaseLeases: () => q.release.run().changes,
     depth: () => q.depth.get()?.n ?? 0,
     listDeadLetters: () =>

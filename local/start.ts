@@ -1,7 +1,8 @@
 import path from "node:path";
 import { SOURCE_NAMES, loadConfig, type Config } from "../functions/config";
 import { apiKeyGetter, type DeliverDeps } from "../functions/deliver-core";
-import { createFullstoryClient, worstCaseSendMs } from "../functions/fullstory/client";
+import { mkdirSync } from "node:fs";
+import { createFullstoryClient } from "../functions/fullstory/client";
 import { keyRegion } from "../functions/fullstory/region";
 import { createIngestHandler } from "../functions/ingest";
 import { createLogger } from "../functions/log";
@@ -9,6 +10,7 @@ import { createParameterStore } from "../functions/parameters";
 import { createSecretsReader } from "../functions/secrets";
 import { withDevSecrets } from "./dev-secrets";
 import { createDryRunClient, startDeliveryLoop } from "./delivery-loop";
+import { DataDirInUseError, lockDataDir } from "./data-dir-lock";
 import { createLocalServer, listen } from "./http";
 import { openQueueStore } from "./queue-store";
 
@@ -34,7 +36,7 @@ const SECRET_VARIABLE: Record<string, string> = {
 };
 
 /** The Fullstory side: the real client when a key is configured, else a dry run that prints instead of sending. */
-function fullstoryTarget(config: Config): Pick<DeliverDeps, "fullstory" | "getApiKey" | "attemptMs"> & { banner: string } {
+function fullstoryTarget(config: Config): Pick<DeliverDeps, "fullstory" | "getApiKey"> & { banner: string } {
   const { apiKey, apiKeyParameter, apiUrl, region } = config.fullstory;
   if (apiKey || apiKeyParameter) {
     const where = apiKey ? `data center ${keyRegion(apiKey)} (from the key's prefix)` : `key from SSM parameter ${apiKeyParameter}`;
@@ -42,7 +44,6 @@ function fullstoryTarget(config: Config): Pick<DeliverDeps, "fullstory" | "getAp
     return {
       fullstory: createFullstoryClient(),
       getApiKey: apiKeyGetter(config, createParameterStore({ ttlMs: config.parameterTtlMs })),
-      attemptMs: worstCaseSendMs(),
       banner: `${apiUrl}, ${where}${pinned}`,
     };
   }
@@ -51,7 +52,6 @@ function fullstoryTarget(config: Config): Pick<DeliverDeps, "fullstory" | "getAp
   return {
     fullstory: createDryRunClient(),
     getApiKey: async () => placeholder,
-    attemptMs: 1_000,
     banner: "DRY RUN: no FULLSTORY_API_KEY or FULLSTORY_API_KEY_PARAMETER is set; each upsert is printed on stdout, nothing is sent",
   };
 }
@@ -63,6 +63,13 @@ async function main(): Promise<void> {
     ({ config, devSecretsFile } = withDevSecrets(loadConfig()));
   } catch (err) {
     fatal(err instanceof Error ? err.message : String(err));
+  }
+  let lock;
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    lock = lockDataDir(config.dataDir);
+  } catch (err) {
+    fatal(err instanceof DataDirInUseError ? err.message : `cannot use ${path.resolve(config.dataDir)} (BRIDGE_DATA_DIR): ${err instanceof Error ? err.message : String(err)}`);
   }
   let store;
   try {
@@ -117,6 +124,7 @@ async function main(): Promise<void> {
     server.closeAllConnections();
     void loop.stop().then(() => {
       store.close();
+      lock.release();
       process.exit(0);
     });
   };

@@ -3,18 +3,28 @@ import type { FullstoryRequest } from "./request";
 
 /**
  * What one send to Fullstory came to, decided once here so the caller only switches on `kind`:
- * `retryable` (429, 408, 5xx, timeouts, resets), `auth` (401/403: the key may have been rotated),
- * `permanent` (other 4xx: the payload must change), with Fullstory's `{code, message}` error body.
+ * `retryable` (429, 408, 409, 5xx, timeouts, resets), `auth` (401/403: the key may have been
+ * rotated), `permanent` (other 4xx: the payload must change), with Fullstory's `{code, message}`
+ * error body; `message` is absent when the answer had none (an HTML 413 from a proxy, say).
  */
 export type SendResult =
   | { kind: "ok"; id: string }
   | { kind: "retryable"; status?: number; retryAfterMs?: number; code: string }
   | { kind: "auth"; status: number }
-  | { kind: "permanent"; status: number; code: string; message: string };
+  | { kind: "permanent"; status: number; code: string; message?: string };
+
+/** Per-call options: the time the request may take at most, after which it is aborted. */
+export interface SendOptions {
+  /**
+   * Milliseconds from now after which the request is abandoned (answered `retryable`, code
+   * `deadline`): deliver passes the invocation's remaining time, so no request outlives it.
+   */
+  timeoutMs?: number;
+}
 
 /** The one call site that talks to Fullstory; local mode passes a dry-run one with the same shape. */
 export interface FullstoryClient {
-  send(request: FullstoryRequest): Promise<SendResult>;
+  send(request: FullstoryRequest, options?: SendOptions): Promise<SendResult>;
 }
 
 export interface FullstoryClientOptions {
@@ -34,15 +44,13 @@ export const CLIENT_DEFAULTS = {
   keepAliveTimeoutMs: 30_000,
 } as const satisfies Required<FullstoryClientOptions>;
 
-// undici checks headers and body timeouts on a coarse clock that ticks about every 500 ms, so each
-// may fire up to a second late. https://github.com/nodejs/undici/blob/main/lib/util/timers.js
-const TIMER_SLACK_MS = 2 * 1_000;
-
-/** The longest one send can take with these options: what a caller must leave room for before trying. */
-export function worstCaseSendMs(options: FullstoryClientOptions = {}): number {
-  const o = { ...CLIENT_DEFAULTS, ...options };
-  return o.connectTimeoutMs + o.headersTimeoutMs + o.bodyTimeoutMs + TIMER_SLACK_MS;
-}
+/**
+ * Why a request was abandoned when its `timeoutMs` ran out. undici's own headers and body timeouts
+ * run on a coarse clock that may fire up to a second late
+ * (https://github.com/nodejs/undici/blob/main/lib/util/timers.js), so the caller's deadline is an
+ * AbortSignal on a precise timer instead.
+ */
+export const DEADLINE_CODE = "deadline";
 
 // Transport failures worth another try, by undici's stable error codes (and Node's socket codes,
 // which undici passes through for refused or reset connections).
@@ -87,16 +95,19 @@ export function createFullstoryClient(options: FullstoryClientOptions = {}): Ful
   };
 
   return {
-    async send(request) {
+    async send(request, options = {}) {
+      const signal = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(Math.max(0, options.timeoutMs));
       try {
         const res = await poolFor(request.origin).request({
           path: request.path,
           method: request.method,
           headers: request.headers,
           body: request.body,
+          signal,
         });
         return classify(res.statusCode, header(res.headers["retry-after"]), await res.body.text());
       } catch (err) {
+        if (signal?.aborted) return { kind: "retryable", code: DEADLINE_CODE };
         const code = (err as { code?: unknown }).code;
         if (typeof code === "string" && RETRYABLE_CODES.has(code)) return { kind: "retryable", code };
         throw err;
@@ -116,12 +127,17 @@ export function classify(status: number, retryAfter: string | undefined, body: s
   const parsed = parseJson(body);
   if (status >= 200 && status < 300) return { kind: "ok", id: typeof parsed?.id === "string" ? parsed.id : "" };
   if (status === 401 || status === 403) return { kind: "auth", status };
-  const code = typeof parsed?.code === "string" ? parsed.code : `http_${status}`;
-  if (status === 408 || status === 429 || status >= 500) {
+  const code = typeof parsed?.code === "string" && parsed.code !== "" ? parsed.code : `http_${status}`;
+  // 409: another request with the same Idempotency-Key was still executing, so Fullstory saved no
+  // result for this one and it is safe to send again. (The other idempotency error, the same key
+  // with another body, cannot arise: the key is derived from a hash of the body.)
+  // https://developer.fullstory.com/server/idempotent-requests
+  if (status === 408 || status === 409 || status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfter(retryAfter, now);
     return retryAfterMs === undefined ? { kind: "retryable", status, code } : { kind: "retryable", status, retryAfterMs, code };
   }
-  return { kind: "permanent", status, code, message: typeof parsed?.message === "string" ? parsed.message : "" };
+  const message = typeof parsed?.message === "string" && parsed.message !== "" ? parsed.message : undefined;
+  return message === undefined ? { kind: "permanent", status, code } : { kind: "permanent", status, code, message };
 }
 
 function parseJson(body: string): Record<string, unknown> | undefined {

@@ -1,3 +1,4 @@
+import { idempotencyKey } from "../message";
 import type { Upsert } from "../upsert";
 
 /** One HTTP request to Fullstory, as the client sends it. */
@@ -14,18 +15,20 @@ export interface UpsertRequestInput {
   apiUrl: string;
   apiKey: string;
   upsert: Upsert;
-  /** From `idempotencyKey(source, event_id, uid)`, so retries and redrives are the same request. */
-  idempotencyKey: string;
+  /** The event the upsert comes from: with the uid and the body, it makes the Idempotency-Key. */
+  source: string;
+  eventId: string;
 }
 
 /**
  * Builds the Fullstory V2 create-or-update user request (`POST /v2/users`), pure and testable
- * without HTTP. The key goes verbatim after `Basic` (Fullstory's scheme, not base64 of user:pass).
+ * without HTTP, with its Idempotency-Key (see `idempotencyKey`). The key goes verbatim after `Basic` (Fullstory's scheme, not base64 of user:pass).
  * https://developer.fullstory.com/server/users/create-user/
  * https://developer.fullstory.com/server/v1/getting-started
  */
-export function buildUpsertRequest({ apiUrl, apiKey, upsert, idempotencyKey }: UpsertRequestInput): FullstoryRequest {
+export function buildUpsertRequest({ apiUrl, apiKey, upsert, source, eventId }: UpsertRequestInput): FullstoryRequest {
   const url = new URL(apiUrl);
+  const body = JSON.stringify(upsert);
   return {
     origin: url.origin,
     path: `${url.pathname.replace(/\/+$/, "")}/v2/users`,
@@ -33,9 +36,9 @@ export function buildUpsertRequest({ apiUrl, apiKey, upsert, idempotencyKey }: U
     headers: {
       authorization: `Basic ${apiKey}`,
       "content-type": "application/json",
-      "idempotency-key": idempotencyKey,
+      "idempotency-key": idempotencyKey(source, eventId, upsert.uid, body),
       "integration-source": "fullstory-webhook-bridge",
     },
-    body: JSON.stringify(upsert),
+    body,
   };
 }

@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../functions/config";
 import { createIngestHandler } from "../../functions/ingest";
 import { createLogger } from "../../functions/log";
-import { idempotencyKey } from "../../functions/message";
 import { createSqsQueue } from "../../functions/queue/sqs";
 import { createSecretsReader } from "../../functions/secrets";
 import { apiEvent, parseResponse } from "../support/api-event";
 import { deliverContainer } from "../support/deliver-container";
+import { upsertKey } from "../support/deliver-messages";
 import { startSqs, type LoopbackSqs } from "../support/fauxqs";
 import { startFullstoryFake, type FullstoryFake } from "../support/fullstory-fake";
 import { drainQueue, readQueue } from "../support/sqs-lambda";
@@ -71,7 +71,7 @@ describe("ingest → SQS FIFO → deliver → Fullstory", () => {
     expect(invocations.flatMap((i) => i.failedIds)).toEqual([]);
     for (const [i, uid] of ["e2e-ann", "e2e-bob", "e2e-cy"].entries()) {
       expect(fullstory.users.get(uid)?.properties).toEqual({ plan: `plan_${uid}` });
-      expect(requestsFor(uid).map((r) => r.idempotencyKey)).toEqual([idempotencyKey("standard", ids[i] as string, uid)]);
+      expect(requestsFor(uid).map((r) => r.idempotencyKey)).toEqual([upsertKey("standard", ids[i] as string, { uid, properties: { plan: `plan_${uid}` } })]);
     }
     expect(await readQueue(sqs.client, s.queue.deadLetterQueueUrl)).toEqual([]);
   });
@@ -106,7 +106,7 @@ describe("ingest → SQS FIFO → deliver → Fullstory", () => {
     await s.drain();
     const keys = requestsFor(uid).map((r) => r.idempotencyKey);
     expect(keys).toHaveLength(2);
-    expect(new Set(keys)).toEqual(new Set([idempotencyKey("standard", eventId, uid)]));
+    expect(new Set(keys)).toEqual(new Set([upsertKey("standard", eventId, { uid, properties: { plan: "pro" } })]));
     expect(fullstory.users.get(uid)?.properties).toEqual({ plan: "pro" });
   });
 });

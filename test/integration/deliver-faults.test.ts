@@ -1,12 +1,12 @@
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { idempotencyKey, type QueueMessage } from "../../functions/message";
+import { queueEntry, type QueueMessage } from "../../functions/message";
 import { createSqsQueue } from "../../functions/queue/sqs";
 import { deliverContainer } from "../support/deliver-container";
-import { queueMessage } from "../support/deliver-messages";
+import { queueMessage, upsertKey } from "../support/deliver-messages";
 import { startSqs, type FifoQueue, type LoopbackSqs } from "../support/fauxqs";
 import { startFullstoryFake, type FullstoryFake } from "../support/fullstory-fake";
-import { drainQueue, readQueue } from "../support/sqs-lambda";
+import { drainQueue, lambdaContext, readQueue, sqsRecord } from "../support/sqs-lambda";
 import { startSsmFake, type SsmFake } from "../support/ssm-fake";
 
 const KEY = "na1.faults-key";
@@ -36,7 +36,7 @@ async function stage(uids: string[], opts: { env?: Record<string, string>; maxRe
   const container = deliverContainer({ sqs, ssm, fullstory, queue, env: { FULLSTORY_API_KEY_PARAMETER: param, ...opts.env }, ssmMaxAttempts: opts.ssmMaxAttempts });
   const port = createSqsQueue({ queueUrl: queue.queueUrl, deadLetterQueueUrl: queue.deadLetterQueueUrl, client: sqs.client });
   const messages: QueueMessage[] = uids.map((uid) => queueMessage(`${uid}-${n}`));
-  for (const m of messages) await port.send(m);
+  for (const m of messages) await port.send(queueEntry(m));
   const drain = () =>
     drainQueue({ client: sqs.client, queueUrl: queue.queueUrl, queueArn: queue.queueArn, handler: container.handler, timeoutMs: opts.timeoutMs });
   return { param, queue, messages, container, drain, deadLetters: () => readQueue(sqs.client, queue.deadLetterQueueUrl) };
@@ -48,7 +48,7 @@ const requestsFor = (m: QueueMessage) => fullstory.requests.filter((r) => r.uid 
 /** Delivered: Fullstory holds the message's properties, and every request for it carried its one key. */
 function expectDelivered(m: QueueMessage) {
   expect(fullstory.users.get(uidOf(m))?.properties).toEqual(m.upsert?.properties);
-  expect(new Set(requestsFor(m).map((r) => r.idempotencyKey))).toEqual(new Set([idempotencyKey(m.source, m.event_id, uidOf(m))]));
+  expect(new Set(requestsFor(m).map((r) => r.idempotencyKey))).toEqual(new Set([upsertKey(m.source, m.event_id, m.upsert ?? {})]));
 }
 
 async function expectOnlyDeadLetter(queue: FifoQueue, dead: { body: string; attributes: Record<string, string> }[], m: QueueMessage | string) {
@@ -80,7 +80,7 @@ describe("deliver fault matrix (fauxqs FIFO, SSM fake, Fullstory fake)", () => {
 
   it("returns the message to the queue when 503s outlast the invocation, and delivers it later", async () => {
     const s = await stage(["outage"], { timeoutMs: 7_000 });
-    fullstory.faults.push(...Array.from({ length: 6 }, () => ({ status: 503 })));
+    fullstory.faults.push(...Array.from({ length: 20 }, () => ({ status: 503 })));
     const invocations = await s.drain();
     expect(invocations[0]?.failedIds).toHaveLength(1);
     expect(invocations.at(-1)?.failedIds).toEqual([]);
@@ -113,6 +113,29 @@ describe("deliver fault matrix (fauxqs FIFO, SSM fake, Fullstory fake)", () => {
     expect(fullstory.users.has(uidOf(s.messages[0] as QueueMessage))).toBe(false);
   });
 
+  it("dead-letters a 413 answered with an HTML page, leaving out the message it lacks (SQS refuses empty attributes)", async () => {
+    const s = await stage(["html"]);
+    fullstory.faults.push({ status: 413, html: true });
+    await s.drain();
+    const dead = await s.deadLetters();
+    await expectOnlyDeadLetter(s.queue, dead, s.messages[0] as QueueMessage);
+    expect(dead[0]?.attributes).toEqual({ reason: "rejected", status: "413", code: "http_413", attempts: "1", first_failed_at: expect.any(String) });
+  });
+
+  it("parks a message once when its batch comes back after the letter was sent (a timed-out invocation)", async () => {
+    const s = await stage(["twice"]);
+    fullstory.faults.push({ status: 400 }, { status: 400 });
+    const { Messages = [] } = await sqs.client.send(
+      new ReceiveMessageCommand({ QueueUrl: s.queue.queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ["All"] }),
+    );
+    const event = { Records: Messages.map((m) => sqsRecord(m, s.queue.queueArn)) };
+    // The same received message handled twice, as when Lambda times out and SQS hands the batch back.
+    await s.container.handler(event, lambdaContext(30_000));
+    await s.container.handler(event, lambdaContext(30_000));
+    expect(fullstory.requests.filter((r) => r.uid === uidOf(s.messages[0] as QueueMessage))).toHaveLength(2);
+    expect(await s.deadLetters()).toHaveLength(1);
+  });
+
   it("picks up a key rotated in SSM after a 401, losing nothing", async () => {
     const s = await stage(["warm"]);
     await s.drain();
@@ -121,7 +144,7 @@ describe("deliver fault matrix (fauxqs FIFO, SSM fake, Fullstory fake)", () => {
     // The container now holds the old key in its cache; rotate it in SSM and at Fullstory.
     const callsBefore = ssm.calls;
     const next = queueMessage(`rotated-${n}`);
-    await createSqsQueue({ queueUrl: s.queue.queueUrl, deadLetterQueueUrl: s.queue.deadLetterQueueUrl, client: sqs.client }).send(next);
+    await createSqsQueue({ queueUrl: s.queue.queueUrl, deadLetterQueueUrl: s.queue.deadLetterQueueUrl, client: sqs.client }).send(queueEntry(next));
     ssm.set(s.param, "na1.faults-key-rotated");
     fullstory.validKeys = new Set(["na1.faults-key-rotated"]);
     const invocations = await s.drain();
@@ -183,7 +206,7 @@ describe("deliver fault matrix (fauxqs FIFO, SSM fake, Fullstory fake)", () => {
     for (const m of s.messages) {
       const delivered = fullstory.users.has(uidOf(m));
       expect(delivered !== deadBodies.includes(JSON.stringify(m))).toBe(true);
-      expect(new Set(requestsFor(m).map((r) => r.idempotencyKey))).toEqual(new Set([idempotencyKey(m.source, m.event_id, uidOf(m))]));
+      expect(new Set(requestsFor(m).map((r) => r.idempotencyKey))).toEqual(new Set([upsertKey(m.source, m.event_id, m.upsert ?? {})]));
       if (delivered) expectDelivered(m);
     }
     expect(dead.map((d) => d.attributes.reason)).toEqual(["rejected"]);

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createFullstoryClient, parseRetryAfter, type SendResult } from "../../functions/fullstory/client";
-import { buildUpsertRequest } from "../../functions/fullstory/request";
+import { buildUpsertRequest, type FullstoryRequest } from "../../functions/fullstory/request";
 import type { Upsert } from "../../functions/upsert";
 import { loadUsersSpec, startFullstoryFake, type FullstoryFake } from "../support/fullstory-fake";
 
@@ -20,7 +20,9 @@ afterAll(async () => {
 });
 
 const request = (upsert: Upsert, opts: { key?: string; idem?: string } = {}) =>
-  buildUpsertRequest({ apiUrl: fake.url, apiKey: opts.key ?? KEY, upsert, idempotencyKey: opts.idem ?? crypto.randomUUID() });
+  withKey(buildUpsertRequest({ apiUrl: fake.url, apiKey: opts.key ?? KEY, upsert, source: "standard", eventId: "evt_client" }), opts.idem ?? crypto.randomUUID());
+/** The request with another Idempotency-Key: these tests drive the fake's key handling directly. */
+const withKey = (req: FullstoryRequest, key: string): FullstoryRequest => ({ ...req, headers: { ...req.headers, "idempotency-key": key } });
 const user = (uid: string, properties: Upsert["properties"] = { plan: "pro" }): Upsert => ({ uid, properties });
 
 describe("Fullstory client against the V2 fake", () => {
@@ -79,7 +81,7 @@ describe("Fullstory client against the V2 fake", () => {
   });
 
   it("classifies a refused connection as retryable", async () => {
-    const refused = buildUpsertRequest({ apiUrl: "http://127.0.0.1:1", apiKey: KEY, upsert: user("u"), idempotencyKey: "i" });
+    const refused = buildUpsertRequest({ apiUrl: "http://127.0.0.1:1", apiKey: KEY, upsert: user("u"), source: "standard", eventId: "evt_client" });
     expect(await client.send(refused)).toEqual({ kind: "retryable", code: "ECONNREFUSED" });
   });
 

@@ -7,7 +7,6 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import Stripe from "stripe";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { idempotencyKey } from "../../functions/message";
 import { startFullstoryFake, type FullstoryFake } from "../support/fullstory-fake";
 import { customerObject, stripeEvent } from "../support/stripe-events";
 
@@ -128,7 +127,9 @@ async function dlq(args: string[], env: Record<string, string> = {}): Promise<st
   return stdout;
 }
 
-const delivered = (key: string) => fake.requests.some((r) => r.idempotencyKey === key && r.status >= 200 && r.status < 300);
+const accepted = (r: { status: number }) => r.status >= 200 && r.status < 300;
+const deliveredUpsert = (uid: string, displayName: string) =>
+  fake.requests.some((r) => accepted(r) && r.body?.uid === uid && r.body.display_name === displayName);
 const deliveredTo = { FULLSTORY_API_KEY: KEY, STRIPE_WEBHOOK_SECRET: SECRET };
 
 describe("local bridge (npm start)", () => {
@@ -155,12 +156,13 @@ describe("local bridge (npm start)", () => {
     bridge = await startBridge({ ...deliveredTo, FULLSTORY_API_URL: fake.url });
     expect(bridge.stderr.join("\n")).toMatch(/resumed after a restart/);
 
-    const keys = [...events, ...during].map((e) => {
-      const uid = (e.data as { object: { metadata: { fullstory_uid: string } } }).object.metadata.fullstory_uid;
-      return idempotencyKey("stripe", e.id as string, uid);
+    // Each event carries its own display name, so each one's accepted upsert can be told apart.
+    const expected = [...events, ...during].map((e) => {
+      const customer = (e.data as { object: { name: string; metadata: { fullstory_uid: string } } }).object;
+      return { uid: customer.metadata.fullstory_uid, name: customer.name };
     });
-    expect(new Set(keys).size).toBe(5);
-    await waitFor("every accepted event delivered", () => keys.every(delivered));
+    expect(new Set(expected.map((e) => e.name)).size).toBe(5);
+    await waitFor("every accepted event delivered", () => expected.every((e) => deliveredUpsert(e.uid, e.name)));
     expect(fake.users.get("user_a")).toMatchObject({ display_name: "Ada Final", properties: { delinquent: true } });
     expect(fake.users.get("user_b")).toMatchObject({ display_name: "Bob Later" });
   });
@@ -188,7 +190,7 @@ describe("local bridge (npm start)", () => {
 
     const redriven = await dlq(["redrive", "--renormalise", "--event", "evt_unresolved"], { STRIPE_UID_METADATA_KEYS: "crm_user" });
     expect(redriven).toMatch(/1 redriven, 0 kept/);
-    await waitFor("the redriven event delivered", () => delivered(idempotencyKey("stripe", "evt_unresolved", "user_u")));
+    await waitFor("the redriven event delivered", () => fake.requests.some((r) => accepted(r) && r.body?.uid === "user_u"));
     expect(fake.users.get("user_u")?.properties).toMatchObject({ stripe_customer_id: "cus_Test123" });
     const left = JSON.parse(await dlq(["list", "--json"])) as Array<Record<string, unknown>>;
     expect(left.map((l) => l.event_id)).toEqual(["evt_rejected"]);

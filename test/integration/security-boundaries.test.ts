@@ -8,10 +8,11 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../functions/config";
 import { apiKeyGetter } from "../../functions/deliver-core";
-import { createFullstoryClient, worstCaseSendMs } from "../../functions/fullstory/client";
+import { createFullstoryClient } from "../../functions/fullstory/client";
 import { createIngestHandler } from "../../functions/ingest";
 import { createLogger } from "../../functions/log";
 import { createParameterStore } from "../../functions/parameters";
+import { queueEntry } from "../../functions/message";
 import { createSqsQueue } from "../../functions/queue/sqs";
 import { createSecretsReader } from "../../functions/secrets";
 import { startDeliveryLoop } from "../../local/delivery-loop";
@@ -203,7 +204,7 @@ describe("log lines", () => {
     const client = createFullstoryClient(TEST_CLIENT_TIMEOUTS);
     const loop = startDeliveryLoop({
       store,
-      deps: { config, logger: log, fullstory: client, getApiKey: apiKeyGetter(config, createParameterStore({ ttlMs: 1000 })), attemptMs: worstCaseSendMs(TEST_CLIENT_TIMEOUTS) },
+      deps: { config, logger: log, fullstory: client, getApiKey: apiKeyGetter(config, createParameterStore({ ttlMs: 1000 })) },
       pollMs: 20,
       log,
     });
@@ -242,9 +243,9 @@ describe("data residency", () => {
       const dir = mkdtempSync(path.join(tmpdir(), "bridge-residency-"));
       const store = openQueueStore({ dir });
       const config = loadConfig({ FULLSTORY_API_KEY: KEY, FULLSTORY_API_URL: eu.url, FULLSTORY_REGION: "eu1" });
-      await store.send({ v: 1, source: "standard", event_id: "msg_residency", event_type: "upsert", occurred_at: new Date().toISOString(), received_at: new Date().toISOString(), upsert: { uid: "sec-residency-local", properties: {} }, raw: "{}" });
+      await store.send(queueEntry({ v: 1, source: "standard", event_id: "msg_residency", event_type: "upsert", occurred_at: new Date().toISOString(), received_at: new Date().toISOString(), upsert: { uid: "sec-residency-local", properties: {} }, raw: "{}" }));
       const client = createFullstoryClient(TEST_CLIENT_TIMEOUTS);
-      const loop = startDeliveryLoop({ store, deps: { config, logger: createLogger(() => {}), fullstory: client, getApiKey: async () => KEY, attemptMs: 1000 }, pollMs: 10, log: createLogger(() => {}) });
+      const loop = startDeliveryLoop({ store, deps: { config, logger: createLogger(() => {}), fullstory: client, getApiKey: async () => KEY }, pollMs: 10, log: createLogger(() => {}) });
       for (let i = 0; i < 100 && store.listDeadLetters().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       await loop.stop();
       await client.close();

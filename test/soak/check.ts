@@ -29,7 +29,11 @@ export interface Accounting {
   maxRequestsForOneEvent: number;
 }
 
-const keyOf = (m: QueueMessage) => (m.upsert ? idempotencyKey(m.source, m.event_id, m.upsert.uid) : undefined);
+// Deliver sends the upsert as the message schema reads it back (its key order), so the key is of that.
+const keyOf = (m: QueueMessage) => {
+  const { upsert } = QueueMessageSchema.parse(m);
+  return upsert ? idempotencyKey(m.source, m.event_id, upsert.uid, JSON.stringify(upsert)) : undefined;
+};
 
 /**
  * Checks a run: accepted = delivered + dead-lettered exactly (each accepted event in exactly one of

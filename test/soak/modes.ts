@@ -1,7 +1,7 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { loadConfig } from "../../functions/config";
 import { apiKeyGetter } from "../../functions/deliver-core";
-import { createFullstoryClient, worstCaseSendMs } from "../../functions/fullstory/client";
+import { createFullstoryClient } from "../../functions/fullstory/client";
 import { createIngestHandler } from "../../functions/ingest";
 import { createLogger } from "../../functions/log";
 import type { IngestDeps } from "../../functions/ingest-core";
@@ -43,8 +43,9 @@ export interface ModeRun {
 /** A queue port that remembers what it durably took, so the checks know each accepted event's message. */
 export function recording(queue: QueuePort, queued: Map<string, QueueMessage>): QueuePort {
   return {
-    send: async (message) => {
-      await queue.send(message);
+    send: async (entry, options) => {
+      await queue.send(entry, options);
+      const message = JSON.parse(entry.body) as QueueMessage;
       queued.set(message.event_id, message);
     },
     deadLetter: async (letter) => {
@@ -196,7 +197,7 @@ export async function runLocalMode(input: ModeInput): Promise<ModeRun> {
   const fullstory = createFullstoryClient(TEST_CLIENT_TIMEOUTS);
   const loop = startDeliveryLoop({
     store,
-    deps: { config, logger: log, fullstory, getApiKey: apiKeyGetter(config, parameters), attemptMs: worstCaseSendMs(TEST_CLIENT_TIMEOUTS) },
+    deps: { config, logger: log, fullstory, getApiKey: apiKeyGetter(config, parameters) },
     pollMs: 20,
     log,
   });

@@ -1,5 +1,6 @@
 import { loadConfig } from "../../functions/config";
 import { createDeliverHandler, deployedDeliverDeps } from "../../functions/deliver";
+import type { FullstoryClientOptions } from "../../functions/fullstory/client";
 import { createLogger } from "../../functions/log";
 import type { FullstoryFake } from "./fullstory-fake";
 import type { FifoQueue, LoopbackSqs } from "./fauxqs";
@@ -20,6 +21,8 @@ export function deliverContainer(opts: {
   queue: FifoQueue;
   env?: Record<string, string>;
   ssmMaxAttempts?: number;
+  /** The Fullstory client's timeouts: short ones (TEST_CLIENT_TIMEOUTS) unless a test needs the deployed defaults. */
+  clientTimeouts?: FullstoryClientOptions;
 }) {
   const lines: Record<string, unknown>[] = [];
   const config = loadConfig({
@@ -32,7 +35,7 @@ export function deliverContainer(opts: {
     deployedDeliverDeps(config, {
       sqs: opts.sqs.client,
       ssm: (region) => opts.ssm.client(region, { maxAttempts: opts.ssmMaxAttempts ?? 3 }),
-      fullstory: TEST_CLIENT_TIMEOUTS,
+      fullstory: opts.clientTimeouts ?? TEST_CLIENT_TIMEOUTS,
       logger: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
     }),
   );

@@ -1,6 +1,6 @@
-import { messageGroupId, type QueueMessage } from "../../functions/message";
+import { idempotencyKey, messageGroupId, type QueueMessage } from "../../functions/message";
 import type { InboundMessage } from "../../functions/deliver-core";
-import type { Upsert } from "../../functions/upsert";
+import { UpsertSchema, type Upsert } from "../../functions/upsert";
 
 let counter = 0;
 
@@ -19,6 +19,15 @@ export function queueMessage(uid: string | null, overrides: Partial<QueueMessage
     raw: "{}",
     ...rest,
   };
+}
+
+/**
+ * The Idempotency-Key deliver sends `upsert` with, for the event `eventId` of `source`: of the
+ * upsert as the message schema reads it back (deliver sends that object, in the schema's key order).
+ */
+export function upsertKey(source: string, eventId: string, upsert: Upsert | Record<string, unknown>): string {
+  const read = UpsertSchema.parse(upsert);
+  return idempotencyKey(source, eventId, read.uid, JSON.stringify(read));
 }
 
 /** The message as the queue would hand it to deliver. */

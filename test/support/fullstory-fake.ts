@@ -69,8 +69,11 @@ export interface FakeUser {
   schema: Json;
 }
 
-/** A fault for the next POST: an error status (optionally with Retry-After), a delay, or a reset socket. */
-export type Fault = { status: number; retryAfterSeconds?: number } | { delayMs: number } | { reset: true };
+/**
+ * A fault for the next POST: an error status (optionally with Retry-After, or with an HTML page as a
+ * proxy in front of the API would send instead of Fullstory's JSON error), a delay, or a reset socket.
+ */
+export type Fault = { status: number; retryAfterSeconds?: number; html?: true } | { delayMs: number } | { reset: true };
 
 export interface RecordedRequest {
   method: string;
@@ -109,6 +112,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<FullstoryFake> {
   const spec = loadUsersSpec();
   const saved = new Map<string, { bodyHash: string; status: number; body: Json }>();
+  const executing = new Set<string>();
   let connections = 0;
   let nextId = 1;
 
@@ -178,11 +182,23 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
     record.body = parseObject(raw);
     record.uid = typeof record.body?.uid === "string" ? record.body.uid : undefined;
 
+    // A request whose key another request is still executing with: 409, nothing saved for it.
+    // https://developer.fullstory.com/server/idempotent-requests
+    if (req.method === "POST" && idemKey) {
+      if (executing.has(idemKey)) return send(409, { message: "a request with this Idempotency-Key is in progress", code: "conflict" });
+      executing.add(idemKey);
+      res.on("close", () => executing.delete(idemKey));
+    }
     if (fake.latencyMs > 0) await delay(fake.latencyMs);
     if (req.method === "POST") {
       const fault = fake.faults.shift() ?? fake.faultFor?.(record);
       if (fault && "reset" in fault) return void req.socket.destroy();
       if (fault && "delayMs" in fault) await delay(fault.delayMs);
+      if (fault && "status" in fault && fault.html) {
+        record.status = fault.status;
+        res.writeHead(fault.status, { "content-type": "text/html" });
+        return void res.end(`<html><body><h1>${fault.status}</h1></body></html>`);
+      }
       if (fault && "status" in fault) {
         const extra: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) };
         return send(fault.status, { ...specError(fault.status >= 500 ? 500 : fault.status) }, extra);

@@ -8,7 +8,7 @@ export function memoryQueue(): QueuePort & { sent: QueueMessage[]; deadLetters: 
   return {
     sent,
     deadLetters,
-    send: async (message) => void sent.push(message),
+    send: async (entry) => void sent.push(JSON.parse(entry.body) as QueueMessage),
     deadLetter: async (letter) => void deadLetters.push(letter),
   };
 }

@@ -7,7 +7,7 @@ describe("loadConfig", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       live: false,
-      maxBodyBytes: 1024 * 1024,
+      maxBodyBytes: 128 * 1024,
       fullstory: { apiUrl: "https://api.fullstory.com", apiKey: undefined, apiKeyParameter: undefined, region: undefined },
       secrets: {},
       stripeUidMetadataKeys: ["fullstory_uid", "user_id"],

@@ -4,9 +4,9 @@ import { BridgeError, ErrorCode } from "../../functions/errors";
 import type { SendResult } from "../../functions/fullstory/client";
 import type { FullstoryRequest } from "../../functions/fullstory/request";
 import { createLogger } from "../../functions/log";
-import { idempotencyKey } from "../../functions/message";
+import type { QueueMessage } from "../../functions/message";
 import type { DeadLetter } from "../../functions/queue/port";
-import { inbound, queueMessage } from "../support/deliver-messages";
+import { inbound, queueMessage, upsertKey } from "../support/deliver-messages";
 
 interface Harness {
   deps: DeliverDeps;
@@ -35,7 +35,6 @@ function harness(
     queue: { send: async () => {}, deadLetter: async (l) => void h.letters.push(l) },
     logger: createLogger((line) => h.lines.push(JSON.parse(line) as Record<string, unknown>)),
     remainingMs: () => budgetMs - clock,
-    attemptMs: 5_000,
     sleep: async (ms) => {
       h.waits.push(ms);
       clock += ms;
@@ -53,7 +52,7 @@ describe("deliverBatch", () => {
   it("delivers every message and reports none failed", async () => {
     const h = harness(() => ok);
     const msgs = [inbound(queueMessage("a")), inbound(queueMessage("b"))];
-    expect(await deliverBatch(msgs, h.deps)).toEqual({ failedIds: [] });
+    expect(await deliverBatch(msgs, h.deps)).toEqual({ failedIds: [], deferredIds: [] });
     expect(h.sent.map(uidOf).sort()).toEqual(["a", "b"]);
     expect(h.keyCalls).toEqual([false]);
   });
@@ -62,13 +61,13 @@ describe("deliverBatch", () => {
     const h = harness(() => ok);
     const qm = queueMessage("a");
     await deliverBatch([inbound(qm)], h.deps);
-    expect(h.sent[0]?.headers["idempotency-key"]).toBe(idempotencyKey(qm.source, qm.event_id, "a"));
+    expect(h.sent[0]?.headers["idempotency-key"]).toBe(upsertKey(qm.source, qm.event_id, qm.upsert ?? {}));
   });
 
   it("dead-letters an unreadable message as invalid_message with its body verbatim", async () => {
     const h = harness(() => ok);
     const bad: InboundMessage = { id: "m1", body: '{"v":2, "oops"', groupId: "g", receiveCount: 1 };
-    expect(await deliverBatch([bad], h.deps)).toEqual({ failedIds: [] });
+    expect(await deliverBatch([bad], h.deps)).toEqual({ failedIds: [], deferredIds: [] });
     expect(h.sent).toHaveLength(0);
     expect(h.letters).toHaveLength(1);
     expect(h.letters[0]?.body).toBe(bad.body);
@@ -92,51 +91,72 @@ describe("deliverBatch", () => {
 
   it("dead-letters a permanent 4xx as rejected with Fullstory's status, code and message", async () => {
     const h = harness(() => ({ kind: "permanent", status: 400, code: "invalid_argument", message: "bad property" }));
-    expect(await deliverBatch([inbound(queueMessage("a"))], h.deps)).toEqual({ failedIds: [] });
+    expect(await deliverBatch([inbound(queueMessage("a"))], h.deps)).toEqual({ failedIds: [], deferredIds: [] });
     expect(h.letters[0]?.failure).toMatchObject({ reason: "rejected", status: 400, code: "invalid_argument", message: "bad property", attempts: 1 });
   });
 
   it("retries 5xx with jittered exponential backoff and then delivers", async () => {
     const h = harness((_, n) => (n <= 3 ? { kind: "retryable", status: 503, code: "server_error" } : ok));
-    expect(await deliverBatch([inbound(queueMessage("a"))], h.deps)).toEqual({ failedIds: [] });
+    expect(await deliverBatch([inbound(queueMessage("a"))], h.deps)).toEqual({ failedIds: [], deferredIds: [] });
     expect(h.sent).toHaveLength(4);
     expect(h.waits).toEqual([100, 200, 400]);
   });
 
-  it("waits the Retry-After of a 429", async () => {
+  it("waits the Retry-After of a 429, spread by up to half again", async () => {
     const h = harness((_, n) => (n === 1 ? { kind: "retryable", status: 429, retryAfterMs: 7_000, code: "too_many_requests" } : ok));
     await deliverBatch([inbound(queueMessage("a"))], h.deps);
-    expect(h.waits).toEqual([7_000]);
+    // random() is 0.5 in the harness: 7 000 + 0.5 × 3 500.
+    expect(h.waits).toEqual([8_750]);
     expect(h.sent).toHaveLength(2);
+  });
+
+  it("waits at least a second after Retry-After: 0, so refused groups do not come straight back", async () => {
+    const h = harness((_, n) => (n === 1 ? { kind: "retryable", status: 429, retryAfterMs: 0, code: "too_many_requests" } : ok), { random: () => 0 });
+    await deliverBatch([inbound(queueMessage("a"))], h.deps);
+    expect(h.waits).toEqual([1_000]);
+  });
+
+  it("retries a 409 (the same key still in progress at Fullstory) like any other retryable answer", async () => {
+    const h = harness((_, n) => (n === 1 ? { kind: "retryable", status: 409, code: "conflict" } : ok));
+    expect(await deliverBatch([inbound(queueMessage("a"))], h.deps)).toEqual({ failedIds: [], deferredIds: [] });
+    expect(h.sent).toHaveLength(2);
+    expect(h.letters).toEqual([]);
   });
 
   it("returns the message to the queue when Retry-After does not fit in the time left", async () => {
     const h = harness(() => ({ kind: "retryable", status: 429, retryAfterMs: 58_000, code: "too_many_requests" }));
     const m = inbound(queueMessage("a"));
-    expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id] });
+    expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id], deferredIds: [] });
     expect(h.sent).toHaveLength(1);
     expect(h.waits).toEqual([]);
     expect(h.letters).toEqual([]);
   });
 
-  it("sends nothing once the invocation's time is up", async () => {
+  it("sends nothing once the invocation's time is up, and reports the message deferred, not failed", async () => {
     const h = harness(() => ok, {}, 0);
     const m = inbound(queueMessage("a"));
-    expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id] });
+    expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id], deferredIds: [m.id] });
     expect(h.sent).toHaveLength(0);
   });
 
-  it("makes a first attempt with little time left, but no retry that would not fit", async () => {
-    const h = harness(() => ({ kind: "retryable", status: 503, code: "server_error" }), {}, 1_000);
+  it("starts no request with less than the minimum attempt time left, and cuts each off at the time left", async () => {
+    const timeouts: (number | undefined)[] = [];
+    const fullstory = { send: async (_req: FullstoryRequest, o?: { timeoutMs?: number }) => (timeouts.push(o?.timeoutMs), { kind: "retryable", status: 503, code: "server_error" }) as SendResult };
+    const tight = harness(() => ok, { fullstory }, 999);
     const m = inbound(queueMessage("a"));
-    expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id] });
-    expect(h.sent).toHaveLength(1);
+    expect(await deliverBatch([m], tight.deps)).toEqual({ failedIds: [m.id], deferredIds: [m.id] });
+    expect(timeouts).toEqual([]);
+
+    const h = harness(() => ok, { fullstory }, 1_000);
+    expect(await deliverBatch([inbound(queueMessage("a"))], h.deps)).toMatchObject({ deferredIds: [] });
+    // One try with exactly the minimum left, given all of it as its timeout; no retry fits after it.
+    expect(timeouts).toEqual([1_000]);
   });
 
   it("refreshes the key once after a 401 and resends with the new key", async () => {
     const h = harness((req) => (req.headers.authorization === "Basic na1.key-two" ? ok : { kind: "auth", status: 401 }));
     h.deps.getApiKey = async (force) => (h.keyCalls.push(Boolean(force)), force ? "na1.key-two" : "na1.key-one");
-    expect(await deliverBatch([inbound(queueMessage("a"))], h.deps)).toEqual({ failedIds: [] });
+    expect(await deliverBatch([inbound(queueMessage("a"))], h.deps)).toEqual({ failedIds: [], deferredIds: [] });
     expect(h.keyCalls).toEqual([false, true]);
     expect(h.sent.map((r) => r.headers.authorization)).toEqual(["Basic na1.key-one", "Basic na1.key-two"]);
   });
@@ -144,7 +164,7 @@ describe("deliverBatch", () => {
   it("treats a 401 that survives the refresh as retryable, never as a dead letter", async () => {
     const h = harness(() => ({ kind: "auth", status: 401 }), {}, 8_000);
     const m = inbound(queueMessage("a"));
-    expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id] });
+    expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id], deferredIds: [] });
     expect(h.keyCalls).toEqual([false, true]);
     expect(h.letters).toEqual([]);
   });
@@ -158,7 +178,7 @@ describe("deliverBatch", () => {
       return current;
     };
     const msgs = ["a", "b", "c", "d"].map((u) => inbound(queueMessage(u)));
-    expect(await deliverBatch(msgs, h.deps)).toEqual({ failedIds: [] });
+    expect(await deliverBatch(msgs, h.deps)).toEqual({ failedIds: [], deferredIds: [] });
     expect(h.keyCalls.filter(Boolean)).toHaveLength(1);
   });
 
@@ -179,10 +199,10 @@ describe("deliverBatch", () => {
     const b1 = inbound(queueMessage("b"));
     const a2 = inbound(queueMessage("a"));
     const a3 = inbound(queueMessage("a"));
-    expect(await deliverBatch([a1, b1, a2, a3], h.deps)).toEqual({ failedIds: [a1.id, a2.id, a3.id] });
+    expect(await deliverBatch([a1, b1, a2, a3], h.deps)).toEqual({ failedIds: [a1.id, a2.id, a3.id], deferredIds: [a2.id, a3.id] });
     // Only a1 was ever sent for group a (retried while time allowed); a2 and a3 stayed unsent.
     const keysOfA = new Set(h.sent.filter((r) => uidOf(r) === "a").map((r) => r.headers["idempotency-key"]));
-    expect(keysOfA).toEqual(new Set([idempotencyKey("standard", (JSON.parse(a1.body) as { event_id: string }).event_id, "a")]));
+    expect(keysOfA).toEqual(new Set([upsertKey("standard", (JSON.parse(a1.body) as QueueMessage).event_id, (JSON.parse(a1.body) as QueueMessage).upsert ?? {})]));
     expect(h.sent.map(uidOf)).toContain("b");
   });
 
@@ -231,7 +251,7 @@ describe("deliverBatch", () => {
       },
     };
     const m = inbound(queueMessage("a"));
-    expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id] });
+    expect(await deliverBatch([m], h.deps)).toEqual({ failedIds: [m.id], deferredIds: [] });
   });
 
   it("logs one line per message without the key, the email or the body", async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isBridgeError } from "../../functions/errors";
-import { DeadLetterReason, type QueueMessage } from "../../functions/message";
+import { DeadLetterReason, queueEntry, type QueueMessage } from "../../functions/message";
 import { STORE_DEFAULTS, backoffMs, openQueueStore, type QueueStore } from "../../local/queue-store";
 
 let dir: string;
@@ -38,15 +38,15 @@ const eventIds = (batch: { body: string }[]) => batch.map((m) => (JSON.parse(m.b
 
 describe("local queue store", () => {
   it("hands out only the head of each FIFO group, in arrival order", async () => {
-    await store.send(message("evt_1", "a"));
-    await store.send(message("evt_2", "a"));
-    await store.send(message("evt_3", "b"));
+    await store.send(queueEntry(message("evt_1", "a")));
+    await store.send(queueEntry(message("evt_2", "a")));
+    await store.send(queueEntry(message("evt_3", "b")));
     expect(eventIds(store.receive())).toEqual(["evt_1", "evt_3"]);
   });
 
   it("does not hand out a group's next message while its head is in flight", async () => {
-    await store.send(message("evt_1", "a"));
-    await store.send(message("evt_2", "a"));
+    await store.send(queueEntry(message("evt_1", "a")));
+    await store.send(queueEntry(message("evt_2", "a")));
     const [head] = store.receive();
     expect(store.receive()).toEqual([]);
     store.ack(head!.id);
@@ -54,8 +54,8 @@ describe("local queue store", () => {
   });
 
   it("holds a group back while its head waits for a retry, and keeps the order after it", async () => {
-    await store.send(message("evt_1", "a"));
-    await store.send(message("evt_2", "a"));
+    await store.send(queueEntry(message("evt_1", "a")));
+    await store.send(queueEntry(message("evt_2", "a")));
     store.fail(store.receive()[0]!.id);
     expect(store.receive()).toEqual([]);
     clock += backoffMs(1);
@@ -65,24 +65,24 @@ describe("local queue store", () => {
   });
 
   it("returns at most ten messages per receive", async () => {
-    for (let i = 0; i < 15; i++) await store.send(message(`evt_${i}`, `user_${i}`));
+    for (let i = 0; i < 15; i++) await store.send(queueEntry(message(`evt_${i}`, `user_${i}`)));
     expect(store.receive(50)).toHaveLength(10);
   });
 
   it("acknowledges a duplicate within five minutes without storing it twice", async () => {
-    await store.send(message("evt_1"));
-    await store.send(message("evt_1"));
+    await store.send(queueEntry(message("evt_1")));
+    await store.send(queueEntry(message("evt_1")));
     expect(store.depth()).toBe(1);
     store.ack(store.receive()[0]!.id);
     clock += STORE_DEFAULTS.dedupWindowMs - 1;
-    await store.send(message("evt_1"));
+    await store.send(queueEntry(message("evt_1")));
     expect(store.depth()).toBe(0);
   });
 
   it("takes the same event again once the deduplication window has passed", async () => {
-    await store.send(message("evt_1"));
+    await store.send(queueEntry(message("evt_1")));
     clock += STORE_DEFAULTS.dedupWindowMs;
-    await store.send(message("evt_1"));
+    await store.send(queueEntry(message("evt_1")));
     expect(store.depth()).toBe(2);
   });
 
@@ -91,7 +91,7 @@ describe("local queue store", () => {
   });
 
   it("keeps retrying for fifteen minutes after the first failure, then parks the message as retries_exhausted", async () => {
-    await store.send(message("evt_1"));
+    await store.send(queueEntry(message("evt_1")));
     const firstFailure = clock;
     let failures = 0;
     for (;;) {
@@ -114,7 +114,7 @@ describe("local queue store", () => {
   });
 
   it("makes messages that were in flight deliverable again when a consumer reopens the store", async () => {
-    await store.send(message("evt_1"));
+    await store.send(queueEntry(message("evt_1")));
     expect(store.receive()).toHaveLength(1);
     store.close();
     store = open();
@@ -124,7 +124,7 @@ describe("local queue store", () => {
   });
 
   it("keeps accepted messages and dead letters across a reopen", async () => {
-    await store.send(message("evt_1"));
+    await store.send(queueEntry(message("evt_1")));
     await store.deadLetter({ body: "x", groupId: "g", deduplicationId: "d", failure: { reason: "rejected", status: 400, attempts: 1, first_failed_at: new Date(clock).toISOString() } });
     store.close();
     store = open();
@@ -133,7 +133,7 @@ describe("local queue store", () => {
   });
 
   it("redrives a dead letter under a fresh deduplication id, so it is not dropped as a duplicate", async () => {
-    await store.send(message("evt_1"));
+    await store.send(queueEntry(message("evt_1")));
     const [m] = store.receive();
     await store.deadLetter({
       body: m!.body,
@@ -166,7 +166,7 @@ describe("local queue store", () => {
 
   it("reports a store it cannot write as queue_unavailable", async () => {
     store.close();
-    const err = await store.send(message("evt_1")).catch((e: unknown) => e);
+    const err = await store.send(queueEntry(message("evt_1"))).catch((e: unknown) => e);
     expect(isBridgeError(err, "queue_unavailable")).toBe(true);
     store = open();
   });

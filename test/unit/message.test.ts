@@ -27,9 +27,11 @@ describe("queue message ids", () => {
   });
 
   it("derives a stable version-5-layout UUID as the Idempotency-Key", () => {
-    const key = idempotencyKey("stripe", "evt_1", "u1");
+    const key = idempotencyKey("stripe", "evt_1", "u1", "{}");
     expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(idempotencyKey("stripe", "evt_1", "u1")).toBe(key);
-    expect(idempotencyKey("stripe", "evt_1", "u2")).not.toBe(key);
+    expect(idempotencyKey("stripe", "evt_1", "u1", "{}")).toBe(key);
+    expect(idempotencyKey("stripe", "evt_1", "u2", "{}")).not.toBe(key);
+    expect(idempotencyKey("stripe", "evt_2", "u1", "{}")).not.toBe(key);
+    expect(idempotencyKey("stripe", "evt_1", "u1", '{"a":1}')).not.toBe(key);
   });
 });
