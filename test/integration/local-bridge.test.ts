@@ -167,6 +167,20 @@ describe("local bridge (npm start)", () => {
     expect(fake.users.get("user_b")).toMatchObject({ display_name: "Bob Later" });
   });
 
+  it("refuses a second bridge on the same data directory, with a clear message, until the first is gone (kill -9 included)", async () => {
+    const first = await startBridge({ ...deliveredTo, FULLSTORY_API_URL: fake.url });
+    await expect(startBridge({ ...deliveredTo, FULLSTORY_API_URL: fake.url })).rejects.toThrow(
+      new RegExp(`in use by another running bridge \\(pid ${first.child.pid}\\): stop it, or give this one its own BRIDGE_DATA_DIR`),
+    );
+    const refused = bridges.at(-1) as Bridge;
+    expect(await refused.exited).toBe(1);
+    await kill(first);
+    // The operating system dropped the lock with the process: the next start takes the directory.
+    const next = await startBridge({ ...deliveredTo, FULLSTORY_API_URL: fake.url });
+    expect((await post(next, customerEvent("evt_after_lock", { fullstory_uid: "user_lock" }))).status).toBe(202);
+    await waitFor("the event delivered", () => fake.users.has("user_lock"));
+  });
+
   it("lists a rejected upsert and an unresolved uid as dead letters, and redrive --renormalise delivers the unresolved one", async () => {
     const bridge = await startBridge({ ...deliveredTo, FULLSTORY_API_URL: fake.url });
     fake.faults.push({ status: 400 });

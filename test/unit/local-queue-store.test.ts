@@ -156,6 +156,29 @@ describe("local queue store", () => {
     expect(store.receive()).toMatchObject([{ body: "new", groupId: "user_9" }]);
   });
 
+  it("parks a received message and takes it off the queue in one commit, once however often it is parked", async () => {
+    await store.send(queueEntry(message("evt_1")));
+    const [m] = store.receive();
+    const letter = { body: m!.body, groupId: m!.groupId, deduplicationId: "d", messageId: m!.id, failure: { reason: "rejected" as const, attempts: 1, first_failed_at: new Date(clock).toISOString() } };
+    await store.deadLetter(letter);
+    // Nothing left to acknowledge: the message went with the dead letter.
+    expect(store.depth()).toBe(0);
+    await store.deadLetter(letter);
+    expect(store.listDeadLetters()).toHaveLength(1);
+  });
+
+  it("releases a received message unattempted: deliverable again at once, with no failure counted", async () => {
+    await store.send(queueEntry(message("evt_1")));
+    const [m] = store.receive();
+    store.release(m!.id);
+    const [again] = store.receive();
+    expect(again).toMatchObject({ id: m!.id, receiveCount: 2 });
+    // A later failure is the first one: it waits the first backoff, not the second.
+    store.fail(again!.id);
+    clock += backoffMs(1);
+    expect(store.receive()).toHaveLength(1);
+  });
+
   it("purges every dead letter and says how many", async () => {
     const failure = { reason: "rejected" as const, attempts: 1, first_failed_at: new Date(clock).toISOString() };
     await store.deadLetter({ body: "a", groupId: "g", deduplicationId: "1", failure });
