@@ -12,7 +12,9 @@ import {
 } from "@aws-sdk/client-sqs";
 import * as z from "zod";
 import { DeadLetterReason, FailureSchema, type Failure } from "../functions/message";
-import { eventIdOf, planRedrive, viewOf, type DeadLetterBackend, type RedriveOutcome } from "./dead-letters";
+import { sqsBatches } from "../functions/queue/limits";
+import { failureAttributes } from "../functions/queue/sqs";
+import { eventIdOf, planRedrive, viewOf, type DeadLetterBackend, type RedriveOptions, type RedriveOutcome } from "./dead-letters";
 
 /**
  * The `dlq` verbs over a deployed stage's SQS FIFO queues, through the real SDK (so the SDK's own
@@ -48,8 +50,14 @@ export function stageQueues(stage: string, file = SST_OUTPUTS_FILE): SqsQueues &
   return { queueUrl: parsed.data.queueUrl, deadLetterQueueUrl: parsed.data.deadLetterQueueUrl };
 }
 
-/** How long list and redrive hold what they received before putting back what they leave. */
+/**
+ * How long list and redrive hold what they received; what they leave is made visible again as soon
+ * as they are done, so the hold only matters if the tool dies mid-run.
+ */
 const HOLD_SECONDS = { list: 30, redrive: 60 } as const;
+
+/** The attribute a letter moved to the back of its group carries, naming the run that moved it. */
+const ROTATION_ATTRIBUTE = "rotation";
 
 /** `https://sqs.<region>.amazonaws.com/<account>/<name>`: the queue's region, so no AWS_REGION is needed for it. */
 export function queueRegion(queueUrl: string): string | undefined {
@@ -112,10 +120,65 @@ export function sqsBackend(queues: SqsQueues, client: SQSClient = defaultClient(
 
   /** Makes held messages visible again at once, so the next list or redrive need not wait for the hold to end. */
   const release = async (messages: Message[]) => {
-    for (let i = 0; i < messages.length; i += 10) {
-      const entries = messages.slice(i, i + 10).map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 }));
+    for (const batch of sqsBatches(messages)) {
+      const entries = batch.map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 }));
       await client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: dlq, Entries: entries }));
     }
+  };
+
+  /** Send first, then delete: a crash in between leaves a duplicate, never a loss. */
+  const moveTo = async (queueUrl: string, m: Message, body: string, groupId: string, attributes?: Message["MessageAttributes"]) => {
+    // A fresh deduplication id: the original may still be inside SQS's five-minute window.
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/using-messagededuplicationid-property.html
+    await client.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageGroupId: groupId, MessageDeduplicationId: randomUUID(), MessageAttributes: attributes }),
+    );
+    await client.send(new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: m.ReceiptHandle }));
+  };
+
+  /**
+   * Redrives the letters of one event wherever they wait. SQS FIFO shows only the oldest letter of
+   * each group (uid) until it is deleted, so a letter behind others of its user cannot be received
+   * in place: each group is turned once round, its head sent to the back (with the failure it
+   * carries) and deleted, until the letter is met and every group that was turned has come full
+   * circle, which leaves each group in its original order. Groups not turned are only looked at.
+   * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html
+   */
+  const redriveEvent = async (options: RedriveOptions & { eventId: string }, mainQueue: string): Promise<{ outcomes: RedriveOutcome[]; left: Message[] }> => {
+    const run = randomUUID();
+    const turning = new Set<string>();
+    const outcomes: RedriveOutcome[] = [];
+    const left: Message[] = [];
+    let found = false;
+    await receiveAll(HOLD_SECONDS.redrive, async (m) => {
+      const group = m.Attributes?.MessageGroupId ?? "";
+      const body = m.Body ?? "";
+      if (m.MessageAttributes?.[ROTATION_ATTRIBUTE]?.StringValue === run) {
+        // The group's first letter is back at its head: it has come full circle.
+        turning.delete(group);
+        left.push(m);
+        return;
+      }
+      const plan = eventIdOf(body) === options.eventId ? planRedrive(body, options) : undefined;
+      if (plan?.kind === "send") {
+        await moveTo(mainQueue, m, plan.body, plan.groupId);
+        outcomes.push({ id: m.MessageId ?? "", event_id: options.eventId, redriven: true });
+        found = true;
+        return;
+      }
+      if (plan?.kind === "keep") {
+        outcomes.push({ id: m.MessageId ?? "", event_id: options.eventId, redriven: false, why: plan.why });
+        found = true;
+      }
+      if (found && !turning.has(group)) {
+        left.push(m);
+        return;
+      }
+      turning.add(group);
+      const attributes = { ...failureAttributes(failureOf(m)), [ROTATION_ATTRIBUTE]: { DataType: "String", StringValue: run } };
+      await moveTo(dlq, m, body, group, attributes);
+    });
+    return { outcomes, left };
   };
 
   const depth = async (): Promise<number> => {
@@ -147,28 +210,23 @@ export function sqsBackend(queues: SqsQueues, client: SQSClient = defaultClient(
     async redrive(options) {
       if (!queues.queueUrl) throw new Error("redrive needs the main queue's URL too (--queue-url, or --stage).");
       const mainQueue = queues.queueUrl;
+      if (options.eventId !== undefined) {
+        const { outcomes, left } = await redriveEvent({ ...options, eventId: options.eventId }, mainQueue);
+        await release(left);
+        return outcomes;
+      }
       const outcomes: RedriveOutcome[] = [];
       const left: Message[] = [];
       await receiveAll(HOLD_SECONDS.redrive, async (m) => {
         const body = m.Body ?? "";
         const eventId = eventIdOf(body) ?? null;
-        if (options.eventId && eventId !== options.eventId) {
-          left.push(m);
-          return;
-        }
         const plan = planRedrive(body, options);
         if (plan.kind === "keep") {
           left.push(m);
           outcomes.push({ id: m.MessageId ?? "", event_id: eventId, redriven: false, why: plan.why });
           return;
         }
-        // Send first, then delete: a crash in between leaves a duplicate, never a loss. A fresh
-        // deduplication id, because the original may still be inside SQS's five-minute window.
-        // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/using-messagededuplicationid-property.html
-        await client.send(
-          new SendMessageCommand({ QueueUrl: mainQueue, MessageBody: plan.body, MessageGroupId: plan.groupId, MessageDeduplicationId: randomUUID() }),
-        );
-        await client.send(new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: m.ReceiptHandle }));
+        await moveTo(mainQueue, m, plan.body, plan.groupId);
         outcomes.push({ id: m.MessageId ?? "", event_id: eventId, redriven: true });
       });
       await release(left);

@@ -90,7 +90,7 @@ async function run(argv: string[], out: (text: string) => void): Promise<void> {
       const moved = outcomes.filter((r) => r.redriven).length;
       for (const r of outcomes) out(`${r.redriven ? "redriven" : "kept    "}  ${r.id}  ${r.event_id ?? "?"}${r.why ? `  (${r.why})` : ""}`);
       out(`${moved} redriven, ${outcomes.length - moved} kept.`);
-      if (o.event && outcomes.length === 0) throw new Error(`no dead letter of event ${o.event} was found.`);
+      if (o.event && outcomes.length === 0) throw new Error(`no dead letter of event ${o.event} is waiting: every dead letter was looked at.`);
     } else {
       out(`Purged ${await backend.purge()} dead letter(s).`);
     }

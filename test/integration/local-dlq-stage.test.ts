@@ -5,6 +5,7 @@ import { messageGroupId, type QueueMessage } from "../../functions/message";
 import { createSqsQueue } from "../../functions/queue/sqs";
 import { sqsBackend } from "../../tools/dlq-sqs";
 import { startSqs, type FifoQueue, type LoopbackSqs } from "../support/fauxqs";
+import { readQueue } from "../support/sqs-lambda";
 import { customerObject, stripeEvent } from "../support/stripe-events";
 
 /** The `dlq` tool's deployed-stage verbs, through the real SQS SDK against fauxqs on loopback. */
@@ -93,6 +94,37 @@ describe("dlq tool on a deployed stage's SQS queues", () => {
     expect(moved.upsert?.uid).toBe("user_u");
     expect(moved.event_id).toBe("evt_unresolved");
     expect((await backend.list()).letters.map((l) => l.event_id).sort()).toEqual(["evt_exhausted", "evt_rejected"]);
+  });
+
+  it("redrives --event a letter behind others of its user, keeps each user's letters in order, and leaves nothing hidden", async () => {
+    const queues = await sqs.createFifoQueue("dlq-behind");
+    const port = createSqsQueue({ ...queues, client: sqs.client });
+    const failure = { reason: "rejected" as const, status: 400, code: "invalid_argument", attempts: 1, first_failed_at: "2024-02-01T00:00:02.000Z" };
+    const letters: Record<string, string[]> = { user_r: ["evt_r1", "evt_r2", "evt_target", "evt_r4"], user_s: ["evt_s1", "evt_s2"] };
+    for (const [uid, events] of Object.entries(letters)) {
+      for (const id of events) {
+        await port.deadLetter({ body: JSON.stringify(message(id, { fullstory_uid: uid }, uid)), groupId: uid, deduplicationId: id, failure });
+      }
+    }
+    const backend = sqsBackend(queues, sqs.client);
+    const outcomes = await backend.redrive({ renormalise: false, eventId: "evt_target", config: loadConfig({}) });
+    expect(outcomes).toEqual([{ id: expect.any(String), event_id: "evt_target", redriven: true }]);
+    const moved = await readQueue(sqs.client, queues.queueUrl);
+    expect(moved.map((m) => (JSON.parse(m.body) as QueueMessage).event_id)).toEqual(["evt_target"]);
+    // Right away (no hold to wait out), each user's remaining letters in their original order, failures intact.
+    const left = await readQueue(sqs.client, queues.deadLetterQueueUrl);
+    const order = (uid: string) => left.map((m) => JSON.parse(m.body) as QueueMessage).filter((m) => m.upsert?.uid === uid).map((m) => m.event_id);
+    expect(order("user_r")).toEqual(["evt_r1", "evt_r2", "evt_r4"]);
+    expect(order("user_s")).toEqual(["evt_s1", "evt_s2"]);
+    for (const m of left) expect(m.attributes).toMatchObject({ reason: "rejected", status: "400", code: "invalid_argument", attempts: "1" });
+  });
+
+  it("says so when no letter of the event is on the queue, after looking at every one", async () => {
+    const queues = await sqs.createFifoQueue("dlq-missing");
+    await park(queues);
+    const backend = sqsBackend(queues, sqs.client);
+    expect(await backend.redrive({ renormalise: false, eventId: "evt_nowhere", config: loadConfig({}) })).toEqual([]);
+    expect((await backend.list()).letters.map((l) => l.event_id).sort()).toEqual(["evt_exhausted", "evt_rejected", "evt_unresolved"]);
   });
 
   it("keeps an unresolved dead letter parked when redriven without --renormalise, and purges everything", async () => {
