@@ -6,6 +6,13 @@ import type { QueueStore } from "./queue-store";
 /** Time one batch may take, like a deliver Lambda's timeout; the lease (visibility) outlasts it. */
 export const BATCH_BUDGET_MS = 30_000;
 
+/**
+ * Batches delivered at once, like concurrent Lambda containers: a batch ends with its slowest
+ * message, so one slow Fullstory answer holds up only its own batch. Safe because the store leases
+ * each group's head to one batch at a time.
+ */
+export const BATCH_WORKERS = 4;
+
 export interface DeliveryLoopOptions {
   store: QueueStore;
   /** The deliver core's dependencies, all but the per-batch clock and queue, which the loop supplies. */
@@ -13,16 +20,18 @@ export interface DeliveryLoopOptions {
   pollMs: number;
   log: Logger;
   budgetMs?: number;
+  workers?: number;
 }
 
 /**
- * Runs the deployed deliver core against the local queue, the way Lambda's SQS poller does:
- * receive a batch, deliver it within a time budget, delete what succeeded, hand back what failed
- * (which then waits with backoff, or becomes a dead letter once its retry window is spent).
+ * Runs the deployed deliver core against the local queue, the way Lambda's SQS poller does, with
+ * `workers` batches at once: receive a batch, deliver it within a time budget, delete what
+ * succeeded, hand back what failed (which then waits with backoff, or becomes a dead letter once
+ * its retry window is spent).
  * `stop` makes the current batch wind down (no new attempt starts, waits end early) and resolves
  * once it has been settled; messages it did not settle are released at the next start.
  */
-export function startDeliveryLoop({ store, deps, pollMs, log, budgetMs = BATCH_BUDGET_MS }: DeliveryLoopOptions): { stop(): Promise<void> } {
+export function startDeliveryLoop({ store, deps, pollMs, log, budgetMs = BATCH_BUDGET_MS, workers = BATCH_WORKERS }: DeliveryLoopOptions): { stop(): Promise<void> } {
   let stopping = false;
   const wakers = new Set<() => void>();
   const sleep = (ms: number) =>
@@ -62,7 +71,7 @@ export function startDeliveryLoop({ store, deps, pollMs, log, budgetMs = BATCH_B
     return true;
   };
 
-  const running = (async () => {
+  const worker = async () => {
     while (!stopping) {
       let busy = false;
       try {
@@ -73,7 +82,8 @@ export function startDeliveryLoop({ store, deps, pollMs, log, budgetMs = BATCH_B
       }
       if (!busy) await sleep(pollMs);
     }
-  })();
+  };
+  const running = Promise.all(Array.from({ length: workers }, worker));
 
   return {
     async stop() {

@@ -5,7 +5,7 @@ import { startFullstoryFake } from "../support/fullstory-fake";
 import { startSsmFake } from "../support/ssm-fake";
 import { checkOutcome, type Accounting, type Outcome } from "./check";
 import { DEFAULT_FAULT_RATES, randomFaults, seededRandom, type FaultCounts, type FaultRates } from "./faults";
-import { SOAK_SECRETS, planEvents, type Plan } from "./plan";
+import { NEAR_LIMIT_BYTES, SOAK_SECRETS, planEvents, type Plan } from "./plan";
 import { runLocalMode, runSqsMode, type ModeRun } from "./modes";
 
 /**
@@ -43,6 +43,8 @@ export interface SoakReport {
   /** 503s ingest answered (SSM throttled while reading a secret); the sender retried each. */
   ingestRetries: number;
   faults: FaultCounts;
+  /** Accepted events whose body was near the body limit (see NEAR_LIMIT_BYTES). */
+  nearLimitBodies: number;
   ssm: { calls: number; throttled: number };
   fullstoryConnections: number;
   problems: string[];
@@ -106,6 +108,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     accounting,
     ingestRetries: run.ingestRetries,
     faults: faults.counts,
+    nearLimitBodies: plan.events.filter((e) => run.accepted.has(e.id) && Buffer.byteLength(e.payload) >= NEAR_LIMIT_BYTES).length,
     ssm: { calls: ssm.calls, throttled: ssm.throttledCalls },
     fullstoryConnections: fullstory.connections,
     problems: [...run.problems, ...problems],
@@ -121,7 +124,8 @@ export function formatReport(r: SoakReport): string {
     `soak ${r.mode} (seed ${r.seed}): ${r.events} events across ${r.uids} uids in ${(r.durationMs / 1000).toFixed(1)} s`,
     `  accepted ${a.accepted} = delivered ${a.delivered} + dead-lettered ${a.deadLettered} (${reasons})`,
     `  Fullstory: ${a.fullstoryPosts} POSTs over ${r.fullstoryConnections} connections, ${a.retriedEvents} events retried (at most ${a.maxRequestsForOneEvent} requests for one, one Idempotency-Key each)`,
-    `  faults injected: 429 ${f.rateLimited}, 5xx ${f.serverError}, slow ${f.slow}, stalled past timeout ${f.stalled}, dropped ${f.dropped}, 400 ${f.rejected}`,
+    `  faults injected: 429 ${f.rateLimited}, 5xx ${f.serverError}, slow ${f.slow}, 2-3 s ${f.verySlow}, stalled past timeout ${f.stalled}, dropped ${f.dropped}, 400 ${f.rejected}`,
+    `  bodies near the ${NEAR_LIMIT_BYTES / 1024} KiB mark: ${r.nearLimitBodies} accepted`,
     `  SSM: ${r.ssm.calls} GetParameter calls, ${r.ssm.throttled} throttled; ingest answered 503 ${r.ingestRetries} time(s), each retried by its sender`,
     `  problems: ${r.problems.length === 0 ? "none" : `${r.problems.length}\n    ${r.problems.slice(0, 20).join("\n    ")}`}`,
   ].join("\n");

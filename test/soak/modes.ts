@@ -14,7 +14,8 @@ import { startDeliveryLoop } from "../../local/delivery-loop";
 import { createLocalServer, listen } from "../../local/http";
 import { openQueueStore } from "../../local/queue-store";
 import { apiEvent, parseResponse } from "../support/api-event";
-import { TEST_CLIENT_TIMEOUTS, deliverContainer } from "../support/deliver-container";
+import { deliverContainer } from "../support/deliver-container";
+import { SOAK_CLIENT_TIMEOUTS } from "./faults";
 import { startSqs } from "../support/fauxqs";
 import type { FullstoryFake } from "../support/fullstory-fake";
 import { lambdaContext, readQueue, sqsRecord } from "../support/sqs-lambda";
@@ -141,7 +142,7 @@ export async function runSqsMode(input: ModeInput): Promise<ModeRun> {
     };
     let stop = false;
     const poller = async () => {
-      const { handler } = deliverContainer({ sqs: sqs, ssm: input.ssm, fullstory: input.fullstory, queue, env: input.env, ssmMaxAttempts: 2 });
+      const { handler } = deliverContainer({ sqs: sqs, ssm: input.ssm, fullstory: input.fullstory, queue, env: input.env, ssmMaxAttempts: 2, clientTimeouts: SOAK_CLIENT_TIMEOUTS });
       while (!stop) {
         const { Messages = [] } = await sqs.client.send(
           new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ["All"] }),
@@ -194,7 +195,7 @@ export async function runLocalMode(input: ModeInput): Promise<ModeRun> {
   const { port } = await listen(server, "127.0.0.1", 0);
   const config = loadConfig(input.env);
   const parameters = createParameterStore({ ttlMs: config.parameterTtlMs, client: (region) => input.ssm.client(region, { maxAttempts: 2 }) });
-  const fullstory = createFullstoryClient(TEST_CLIENT_TIMEOUTS);
+  const fullstory = createFullstoryClient(SOAK_CLIENT_TIMEOUTS);
   const loop = startDeliveryLoop({
     store,
     deps: { config, logger: log, fullstory, getApiKey: apiKeyGetter(config, parameters) },

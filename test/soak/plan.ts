@@ -1,6 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import Stripe from "stripe";
-import type { SourceName } from "../../functions/config";
+import { DEFAULT_MAX_BODY_BYTES, type SourceName } from "../../functions/config";
 import { clerkEmailAddress, clerkEvent, clerkUser } from "../support/clerk-events";
 import { OBJECT_CREATED, customerObject, stripeEvent } from "../support/stripe-events";
 
@@ -20,6 +20,9 @@ export const SOAK_SECRETS = {
 
 export type EventKind = "normal" | "unresolved" | "rejected";
 
+/** A body this close to the default body limit (128 KiB) is "near the limit" in a soak. */
+export const NEAR_LIMIT_BYTES = 120 * 1024;
+
 export interface PlannedEvent {
   source: SourceName;
   /** Stripe's event id, or the Standard Webhooks `webhook-id`. */
@@ -29,6 +32,18 @@ export interface PlannedEvent {
   seq: number;
   kind: EventKind;
   payload: string;
+}
+
+/**
+ * Properties that bring a standard upsert near the body limit: strings of up to 8 000 characters
+ * (Fullstory's limit per value is 8 192 bytes) with quotes and backslashes, which JSON escapes
+ * again in the queue message's `raw`.
+ */
+function padding(bytes: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  const chunk = 'a"b\\c '.repeat(1_000).slice(0, 7_000);
+  for (let i = 0; JSON.stringify(out).length + JSON.stringify(chunk).length + 16 < bytes; i++) out[`pad_${i}`] = chunk;
+  return out;
 }
 
 export interface Plan {
@@ -45,10 +60,11 @@ export const REJECTED_UID = /-reject-\d+$/;
 const SOURCES: SourceName[] = ["standard", "stripe", "clerk"];
 
 /** The webhook body of one event, following each source's documented shape. */
-function payloadOf(source: SourceName, uid: string | null, index: number, seq: number, id: string): string {
+function payloadOf(source: SourceName, uid: string | null, index: number, seq: number, id: string, large: boolean): string {
   const email = `soak-user-${index}@soak.example.com`;
   if (source === "standard") {
-    return JSON.stringify({ uid, email, display_name: `Soak ${index} v${seq}`, properties: { seq, plan: `plan_${seq % 4}`, seats: seq } });
+    const properties = { seq, plan: `plan_${seq % 4}`, seats: seq, ...(large ? padding(DEFAULT_MAX_BODY_BYTES - 2_048) : {}) };
+    return JSON.stringify({ uid, email, display_name: `Soak ${index} v${seq}`, properties });
   }
   if (source === "stripe") {
     const customer = customerObject({
@@ -83,8 +99,10 @@ export function planEvents({ events, uids, lanes, runId }: { events: number; uid
   if (normal < uids) throw new Error(`${events} events are too few for ${uids} uids`);
   const plan: Plan = { lanes: Array.from({ length: lanes }, () => []), events: [], uids: new Map() };
   const add = (lane: number, e: Omit<PlannedEvent, "id" | "payload">, index: number) => {
-    const id = e.source === "stripe" ? `evt_${runId}_${plan.events.length}` : `msg_${runId}_${plan.events.length}`;
-    const event = { ...e, id, payload: payloadOf(e.source, e.uid, index, e.seq, id) };
+    const n = plan.events.length;
+    const id = e.source === "stripe" ? `evt_${runId}_${n}` : `msg_${runId}_${n}`;
+    // One event in twenty is a large body, which for the standard source (one uid in three) is near the limit.
+    const event = { ...e, id, payload: payloadOf(e.source, e.uid, index, e.seq, id, n % 20 === 7) };
     plan.events.push(event);
     plan.lanes[lane % lanes]?.push(event);
   };
