@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { SOURCE_NAMES } from "../../functions/config";
 import { SQS_LIMITS } from "../../functions/queue/limits";
 import type { StageOverrides } from "../../stacks/settings";
 import { appSettings, deployWithMocks, MOCK_AWS, type MockStack } from "../support/sst-stack";
@@ -34,12 +35,14 @@ const ssmArn = (name: string) => `arn:aws:ssm:${region}:${account}:parameter${na
 const kmsArn = (keyId: string) => `arn:aws:kms:${region}:${account}:key/${keyId}`;
 const viaSsm = { StringEquals: { "kms:ViaService": [`ssm.${region}.amazonaws.com`] } };
 const arn = (r: { state: Record<string, unknown> }) => r.state.arn as string;
+/** `/fullstory-bridge/<stage>/<source>-webhook-secret` for every source, in SOURCE_NAMES' order. */
+const secretNames = (stage: string) => SOURCE_NAMES.map((s) => `/fullstory-bridge/${stage}/${s}-webhook-secret`);
 
 describe("sst.config.ts", () => {
   it("retains and protects production and prod only", async () => {
     expect(production.app).toMatchObject({ name: "fullstory-webhook-bridge", home: "aws", removal: "retain", protect: true });
     expect(await appSettings("prod")).toMatchObject({ removal: "retain", protect: true });
-    expect(dev.app).toMatchObject({ name: "fullstory-webhook-bridge", home: "aws", removal: "remove", protect: false });
+    for (const stack of [dev, staging]) expect(stack.app).toMatchObject({ name: "fullstory-webhook-bridge", home: "aws", removal: "remove", protect: false });
   });
 });
 
@@ -78,7 +81,7 @@ describe("queues, as SST creates them", () => {
     for (const stack of stacks()) {
       const [mapping, ...others] = stack.all("aws:lambda/eventSourceMapping:EventSourceMapping");
       expect(others).toEqual([]);
-      // FIFO queues take no batching window: https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-batchfailurereporting.html
+      // FIFO queues take no batching window: https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html
       expect(mapping?.inputs).toEqual({
         eventSourceArn: arn(stack.queue("Queue")),
         functionName: arn(stack.fn("Deliver").lambda),
@@ -122,9 +125,7 @@ describe("functions, as SST creates them", () => {
       ...sst("dev"),
       ...queues(dev),
       BRIDGE_LIVE: "false",
-      STRIPE_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/stripe-webhook-secret",
-      CLERK_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/clerk-webhook-secret",
-      STANDARD_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/standard-webhook-secret",
+      ...Object.fromEntries(SOURCE_NAMES.map((s, i) => [`${s.toUpperCase()}_WEBHOOK_SECRET_PARAMETER`, secretNames("dev")[i]])),
     });
     expect(production.fn("Ingest").environment).toMatchObject({ BRIDGE_LIVE: "true" });
     expect(staging.fn("Ingest").environment).toEqual({
@@ -155,7 +156,7 @@ describe("least privilege, in the IAM policies SST writes", () => {
       {
         Effect: "Allow",
         Action: ["ssm:GetParameter"],
-        Resource: ["stripe", "clerk", "standard"].map((s) => ssmArn(`/fullstory-bridge/dev/${s}-webhook-secret`)),
+        Resource: secretNames("dev").map(ssmArn),
       },
       { Effect: "Allow", Action: ["kms:Decrypt"], Resource: [kmsArn("alias/aws/ssm")], Condition: viaSsm },
     ]);
@@ -266,9 +267,7 @@ describe("API and alarm, as SST creates them", () => {
     expect(dev.outputs).toEqual({
       stage: "dev",
       url,
-      stripeWebhookUrl: `${url}/webhooks/stripe`,
-      clerkWebhookUrl: `${url}/webhooks/clerk`,
-      standardWebhookUrl: `${url}/webhooks/standard`,
+      ...Object.fromEntries(SOURCE_NAMES.map((s) => [`${s}WebhookUrl`, `${url}/webhooks/${s}`])),
       queueUrl: queue.state.url,
       queueName: queue.inputs.name,
       deadLetterQueueUrl: deadLetter.state.url,

@@ -53,11 +53,9 @@ monitor.registerResource = (req, callback) => {
   resources.push({
     type: req.getType(),
     name: req.getName(),
-    parent: req.getParent(),
     custom: req.getCustom(),
     inputs: pulumi.runtime.deserializeProperties(req.getObject()),
     retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,
-    protect: req.hasProtect() ? req.getProtect() : undefined,
   });
   return register(req, callback);
 };

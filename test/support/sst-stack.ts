@@ -29,8 +29,6 @@ export const MOCK_AWS = { account: "123456789012", region: "us-east-1" } as cons
 export interface MockResource {
   type: string;
   name: string;
-  /** The parent's URN; its last segment is the parent's name. */
-  parent: string;
   custom: boolean;
   /** As registered, with every Output resolved from the mocks (test/support/pulumi-mock-values.mjs). */
   inputs: Record<string, unknown>;
@@ -38,7 +36,6 @@ export interface MockResource {
   state: Record<string, unknown>;
   /** Set by SST's removal policy or by a transform; undefined when nothing set it. */
   retainOnDelete?: boolean;
-  protect?: boolean;
 }
 
 /** One statement of an IAM policy document, as AWS reads it. */
