@@ -9,6 +9,8 @@ export default $config({
     return {
       name: "fullstory-webhook-bridge",
       home: "aws",
+      // "retain" keeps tables and buckets, not queues: stacks/queue.ts retains production's queues
+      // itself. https://sst.dev/docs/reference/config/#removal
       removal: production ? "retain" : "remove",
       protect: production,
     };

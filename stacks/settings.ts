@@ -7,7 +7,11 @@ import { DATA_CENTERS, SOURCE_NAMES, type DataCenter, type SourceName } from "..
  * `run()`, and tests can call it directly.
  */
 
-/** Stages that keep their resources on `sst remove`, refuse removal, and are live by default. */
+/**
+ * Stages whose queues (with their dead letters) and tables are kept when the stage or the resource
+ * is removed, that refuse `sst remove`, and that are live by default. Their other resources (the
+ * functions, roles, API and alarm) go with the stage.
+ */
 export const PRODUCTION_STAGES: readonly string[] = ["production", "prod"];
 
 /** Where webhook signing secrets and the Fullstory key live unless a stage names its own parameters. */
@@ -89,7 +93,7 @@ const VISIBILITY_FACTOR = 6;
 // as in local mode: each receive hides the message for one visibility timeout.
 const MIN_RETRY_WINDOW_SECONDS = 15 * 60;
 
-/** True for the stages treated as production: retained, protected and live by default. */
+/** True for the stages treated as production: queues and tables retained, protected, and live by default. */
 export function isProductionStage(stage: string): boolean {
   return PRODUCTION_STAGES.includes(stage);
 }
