@@ -8,6 +8,7 @@ import { createLogger } from "../functions/log";
 import { deduplicationId, idempotencyKey, messageGroupId, type QueueMessage } from "../functions/message";
 // The project's own loopback doubles of Fullstory and SSM (test/support), shared with the tests on purpose.
 import { startFullstoryFake, type FullstoryFake } from "../test/support/fullstory-fake";
+import { startDynamo } from "../test/support/dynamo";
 import { startSsmFake } from "../test/support/ssm-fake";
 import { round } from "./stats";
 
@@ -32,7 +33,7 @@ export interface DeliverResult {
 
 /** An SQS FIFO record as Lambda's event source mapping hands it to the function. */
 function sqsRecord(message: QueueMessage, n: number): SQSRecord {
-  const uid = message.upsert?.uid ?? null;
+  const uid = message.uid;
   return {
     messageId: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
     receiptHandle: `receipt-${n}`,
@@ -86,6 +87,8 @@ function checkDelivered(fake: FullstoryFake, expected: number, who: string): voi
  */
 async function runOurs(warmup: QueueMessage[], messages: QueueMessage[], batchesInFlight: number, latencyMs: number) {
   const ssm = await startSsmFake();
+  const dynamo = await startDynamo();
+  const stateTable = await dynamo.createStateTable("bench-state");
   const fake = await startFullstoryFake({ keys: [API_KEY] });
   fake.latencyMs = latencyMs;
   ssm.set(KEY_PARAMETER, API_KEY);
@@ -97,9 +100,11 @@ async function runOurs(warmup: QueueMessage[], messages: QueueMessage[], batches
     FULLSTORY_API_URL: fake.url,
     BRIDGE_QUEUE_URL: "http://127.0.0.1:9/123456789012/bridge-queue.fifo",
     BRIDGE_DEAD_LETTER_QUEUE_URL: "http://127.0.0.1:9/123456789012/bridge-dlq.fifo",
+    BRIDGE_STATE_TABLE: stateTable,
   });
   const container = deployedDeliverDeps(config, {
     sqs,
+    dynamo: dynamo.client,
     ssm: (region) => {
       const client = ssm.client(region);
       ssmClients.push(client);
@@ -132,6 +137,7 @@ async function runOurs(warmup: QueueMessage[], messages: QueueMessage[], batches
     sqs.destroy();
     await fake.stop();
     await ssm.stop();
+    await dynamo.stop();
   }
 }
 
@@ -152,8 +158,10 @@ async function runOfficialSdk(warmup: QueueMessage[], messages: QueueMessage[], 
     else process.env[name] = value;
   }
   const send = async (m: QueueMessage) => {
-    if (!m.upsert) throw new Error("bench message without an upsert");
-    await client.users.create({ body: m.upsert, idempotencyKey: idempotencyKey(m.source, m.event_id, m.upsert.uid, JSON.stringify(m.upsert)) });
+    if (!m.upsert || m.uid === null) throw new Error("bench message without an upsert");
+    // The same body and key deliver sends (uid first, as the upsert schema orders it).
+    const body = { uid: m.uid, ...m.upsert };
+    await client.users.create({ body, idempotencyKey: idempotencyKey(m.source, m.event_id, m.uid, JSON.stringify(body)) });
   };
   try {
     await pool(warmup, concurrency, send);

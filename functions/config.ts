@@ -30,6 +30,13 @@ export interface Config {
   clerkUidField: "id" | "external_id";
   queueUrl?: string;
   deadLetterQueueUrl?: string;
+  /** The DynamoDB table of the identity directory, watermarks and waiting letters (`BRIDGE_STATE_TABLE`, deployed stages). */
+  stateTable?: string;
+  /**
+   * Stripe API mode: a restricted read-only key, inline (`STRIPE_API_KEY`, local use) or in an SSM
+   * parameter (`STRIPE_API_KEY_PARAMETER`); unset: the events' snapshots are written as they are.
+   */
+  stripeApi?: { key: SecretSetting; url: string };
   parameterTtlMs: number;
   dataDir: string;
   host: string;
@@ -100,6 +107,10 @@ const EnvSchema = z.object({
   BRIDGE_MAX_BODY_BYTES: positiveInt(DEFAULT_MAX_BODY_BYTES),
   BRIDGE_PARAMETER_TTL_SECONDS: positiveInt(300),
   BRIDGE_QUEUE_URL: optionalText,
+  BRIDGE_STATE_TABLE: optionalText,
+  STRIPE_API_KEY: optionalText,
+  STRIPE_API_KEY_PARAMETER: optionalText,
+  STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal("").transform(() => undefined)),
   BRIDGE_DEAD_LETTER_QUEUE_URL: optionalText,
   BRIDGE_DATA_DIR: optionalText,
   HOST: optionalText,
@@ -136,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (standard) secrets.standard = standard;
 
   const uidKeys = e.STRIPE_UID_METADATA_KEYS ? splitList(e.STRIPE_UID_METADATA_KEYS) : ["fullstory_uid", "user_id"];
+  const stripeApiKey = secretSetting(e.STRIPE_API_KEY, e.STRIPE_API_KEY_PARAMETER, "STRIPE_API_KEY");
   return {
     live: e.BRIDGE_LIVE,
     maxBodyBytes: e.BRIDGE_MAX_BODY_BYTES,
@@ -150,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clerkUidField: e.CLERK_UID_FIELD ?? "id",
     queueUrl: e.BRIDGE_QUEUE_URL,
     deadLetterQueueUrl: e.BRIDGE_DEAD_LETTER_QUEUE_URL,
+    stateTable: e.BRIDGE_STATE_TABLE,
+    ...(stripeApiKey ? { stripeApi: { key: stripeApiKey, url: (e.STRIPE_API_URL ?? "https://api.stripe.com").replace(/\/+$/, "") } } : {}),
     parameterTtlMs: e.BRIDGE_PARAMETER_TTL_SECONDS * 1000,
     dataDir: e.BRIDGE_DATA_DIR ?? ".bridge",
     host: e.HOST ?? "127.0.0.1",

@@ -1,61 +1,21 @@
-import { createHash } from "node:crypto";
 import type { Config } from "./config";
-import { beforeDeadline } from "./deadline";
 import { BridgeError, ErrorCode, isBridgeError } from "./errors";
-import type { FullstoryClient, SendResult } from "./fullstory/client";
-import { checkKeyRegion } from "./fullstory/region";
-import { buildUpsertRequest } from "./fullstory/request";
-import type { Logger } from "./log";
-import { DeadLetterReason, QueueMessageSchema, deduplicationId, type Failure, type QueueMessage } from "./message";
+import { DeadLetterReason, type QueueMessage } from "./message";
+import { readQueueMessage } from "./message-build";
 import type { ParameterStore } from "./parameters";
-import type { QueuePort } from "./queue/port";
+import type { Refresher } from "./refresh";
+import { stateKey, STRIPE_API_KEY_SUBJECT, type StateSnapshot } from "./state/port";
+import { mergePatches } from "./upsert";
+import { deadLetter, redriveWaiting } from "./delivery/park";
+import { prepare, type BatchState, type Ready } from "./delivery/prepare";
+import { batchKey, sendUpsert, type BatchKey } from "./delivery/send";
+import { logMessage, type DeliverDeps, type InboundMessage, type Outcome } from "./delivery/types";
 
-/** One message as the queue hands it over, free of SQS types so local mode can feed the same core. */
-export interface InboundMessage {
-  id: string;
-  body: string;
-  groupId: string;
-  receiveCount: number;
-}
+export type { DeliverDeps, InboundMessage } from "./delivery/types";
+export { MIN_ATTEMPT_MS, RETRY_AFTER_FLOOR_MS } from "./delivery/send";
 
-export interface DeliverDeps {
-  config: Pick<Config, "fullstory">;
-  /** The Fullstory key; `forceRefresh` after a 401/403, as it may have been rotated. */
-  getApiKey(forceRefresh?: boolean): Promise<string>;
-  fullstory: FullstoryClient;
-  queue: QueuePort;
-  logger: Logger;
-  /**
-   * Time left for this batch, already net of the caller's safety margin. Every request is cut off
-   * when it runs out, so the batch's answer always comes before the invocation's deadline.
-   */
-  remainingMs(): number;
-  /** No request to Fullstory starts with less time than this left (default 1 s). */
-  minAttemptMs?: number;
-  /** Groups sent at once (same group: always one after the other). */
-  concurrency?: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  now?: () => Date;
-}
-
-const BACKOFF_BASE_MS = 200;
-const BACKOFF_CAP_MS = 5_000;
-/** Time a request needs to be worth starting: a normal Fullstory answer takes a few hundred ms. */
-export const MIN_ATTEMPT_MS = 1_000;
-/**
- * The shortest wait after a 429, whatever its Retry-After says: `Retry-After: 0` from a rate limiter
- * must not turn into back-to-back resends from every group at once. Waits are spread by up to half
- * again, so groups that were refused together do not come back together.
- */
-export const RETRY_AFTER_FLOOR_MS = 1_000;
-/** Time a dead letter may take even when the attempt budget is spent (the handler's margin covers it). */
-const DEAD_LETTER_MIN_MS = 1_000;
 // A whole SQS batch (at most 10 messages) goes out in one round.
 const DEFAULT_CONCURRENCY = 10;
-
-/** `deferred`: not attempted (no time left, or blocked behind an earlier failure of its group). */
-type Outcome = "delivered" | "dead_lettered" | "failed" | "deferred";
 
 /** What a batch came to: the ids to hand back to the queue, and which of those were never attempted. */
 export interface BatchResult {
@@ -79,31 +39,60 @@ export function apiKeyGetter(config: Pick<Config, "fullstory">, parameters: Para
 }
 
 /**
+ * Puts back on the queue the thin events that waited for Stripe API mode, once a container has it:
+ * called once when a deliver container (or `npm start`) starts with a Stripe key.
+ */
+export async function releaseWaitingForStripeKey(deps: DeliverDeps): Promise<number> {
+  if (!deps.refreshers?.stripe || !deps.state) return 0;
+  return redriveWaiting(deps, "stripe", STRIPE_API_KEY_SUBJECT, undefined);
+}
+
+interface Decoded {
+  m: InboundMessage;
+  message: QueueMessage;
+}
+
+/**
  * Delivers one batch and returns the ids to hand back to the queue (SQS partial batch response).
- * Each message ends delivered, dead-lettered with its reason, or failed (retryable: the queue
- * redelivers it, and SQS's redrive policy parks it after maxReceiveCount). FIFO: groups run
- * concurrently, a group's messages strictly in order, and after a failure the group's later
- * messages fail unsent, as in Powertools' SqsFifoPartialProcessor.
+ * Each message ends delivered, skipped as stale, dead-lettered (or waiting for its uid) with its
+ * reason, or failed (retryable: the queue redelivers it, and SQS's redrive policy parks it after
+ * maxReceiveCount). FIFO: groups run concurrently, a group's messages strictly in order, and after
+ * a failure the group's later messages fail unsent, as in Powertools' SqsFifoPartialProcessor.
+ * Consecutive messages of one user in a group go to Fullstory as one upsert: Fullstory's merge of
+ * them one by one would end in the same user.
  * https://docs.powertools.aws.dev/lambda/typescript/latest/features/batch/#fifo-queues
  */
 export async function deliverBatch(messages: InboundMessage[], deps: DeliverDeps): Promise<BatchResult> {
-  const groups = new Map<string, InboundMessage[]>();
-  for (const m of messages) groups.set(m.groupId, [...(groups.get(m.groupId) ?? []), m]);
-  const key = batchKey(deps.getApiKey);
   const failed = new Set<string>();
   const deferred = new Set<string>();
+  const decoded: Decoded[] = [];
+  for (const m of messages) {
+    const message = readQueueMessage(m.body, deps.config);
+    if (message) decoded.push({ m, message });
+    else if ((await deadLetter(deps, m, undefined, { reason: DeadLetterReason.InvalidMessage, attempts: 0 })) === "failed") failed.add(m.id);
+  }
 
-  const runGroup = async (group: InboundMessage[]) => {
-    for (const [i, m] of group.entries()) {
-      const outcome = await deliverOne(m, key, deps);
-      if (outcome === "failed" || outcome === "deferred") {
-        for (const later of group.slice(i)) failed.add(later.id);
-        if (outcome === "deferred") deferred.add(m.id);
-        for (const later of group.slice(i + 1)) {
-          deferred.add(later.id);
-          log(deps, later, { outcome: "deferred", reason: "earlier_in_group_failed", blockedBy: m.id });
-        }
-        return;
+  let batch: BatchState;
+  try {
+    batch = await batchState(decoded, deps);
+  } catch (err) {
+    // Without the directory and the watermarks nothing can be delivered safely: all back to the queue.
+    deps.logger.warn("state store unavailable", { error: isBridgeError(err) ? err.code : "unexpected", messages: decoded.length });
+    for (const { m } of decoded) failed.add(m.id);
+    return result(messages, failed, deferred);
+  }
+
+  const groups = new Map<string, Decoded[]>();
+  for (const d of decoded) groups.set(d.m.groupId, [...(groups.get(d.m.groupId) ?? []), d]);
+  const key = batchKey(deps.getApiKey);
+  const runGroup = async (group: Decoded[]) => {
+    const outcomes = await deliverGroup(group, batch, key, deps);
+    for (const [i, d] of group.entries()) {
+      const outcome = outcomes[i];
+      if (outcome === "failed") failed.add(d.m.id);
+      if (outcome === "deferred") {
+        failed.add(d.m.id);
+        deferred.add(d.m.id);
       }
     }
   };
@@ -112,169 +101,133 @@ export async function deliverBatch(messages: InboundMessage[], deps: DeliverDeps
     for (let group = queue.shift(); group; group = queue.shift()) await runGroup(group);
   });
   await Promise.all(workers);
+  return result(messages, failed, deferred);
+}
+
+function result(messages: InboundMessage[], failed: Set<string>, deferred: Set<string>): BatchResult {
   const ids = (set: Set<string>) => messages.filter((m) => set.has(m.id)).map((m) => m.id);
   return { failedIds: ids(failed), deferredIds: ids(deferred) };
 }
 
-/**
- * The key for one batch, fetched once. A refresh after a 401 is shared by every group that saw the
- * same stale key, so concurrent 401s cost one SSM call.
- */
-function batchKey(getApiKey: DeliverDeps["getApiKey"]) {
-  let current: Promise<string> | undefined;
-  const refreshes = new Map<string, Promise<string>>();
-  return {
-    get: () => (current ??= getApiKey()),
-    refresh(stale: string): Promise<string> {
-      let fresh = refreshes.get(stale);
-      if (!fresh) {
-        fresh = getApiKey(true);
-        refreshes.set(stale, fresh);
-        current = fresh;
-      }
-      return fresh;
-    },
+/** The batch's view of the state store: every uid and watermark it may need, in one read. */
+async function batchState(decoded: Decoded[], deps: DeliverDeps): Promise<BatchState> {
+  const refreshers = new Map<string, Refresher | undefined>();
+  const refresher = (source: string) => {
+    if (!refreshers.has(source)) refreshers.set(source, deps.refreshers?.[source]?.());
+    return refreshers.get(source);
   };
-}
-
-async function deliverOne(m: InboundMessage, key: ReturnType<typeof batchKey>, deps: DeliverDeps): Promise<Outcome> {
-  let message: QueueMessage;
-  try {
-    message = QueueMessageSchema.parse(JSON.parse(m.body));
-  } catch {
-    return deadLetter(deps, m, undefined, { reason: DeadLetterReason.InvalidMessage, attempts: 0 });
-  }
-  const { upsert } = message;
-  if (upsert === null) return deadLetter(deps, m, message, { reason: DeadLetterReason.UidUnresolved, attempts: 0 });
-
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const random = deps.random ?? Math.random;
-  const minAttemptMs = deps.minAttemptMs ?? MIN_ATTEMPT_MS;
-  const apiUrl = deps.config.fullstory.apiUrl;
-  let attempts = 0;
-  let refreshed = false;
-  let last: SendResult | undefined;
-  if (deps.remainingMs() < minAttemptMs) {
-    log(deps, m, { outcome: "deferred", message, attempts, error: "no_time_left" });
-    return "deferred";
-  }
-  try {
-    let apiKey = await beforeDeadline(key.get(), deps.remainingMs());
-    for (;;) {
-      checkKeyRegion(apiKey, deps.config.fullstory.region);
-      // A request starts only with time for it left, and is cut off when that time is up: a
-      // Lambda timeout would hand back the whole batch, the other users' delivered messages too.
-      const remaining = deps.remainingMs();
-      if (remaining < minAttemptMs) break;
-      attempts++;
-      const request = buildUpsertRequest({ apiUrl, apiKey, upsert, source: message.source, eventId: message.event_id });
-      last = await deps.fullstory.send(request, { timeoutMs: remaining });
-      if (last.kind === "ok") {
-        log(deps, m, { outcome: "delivered", message, attempts, fullstoryId: last.id });
-        return "delivered";
-      }
-      if (last.kind === "permanent") {
-        const { status, code, message: text } = last;
-        return deadLetter(deps, m, message, { reason: DeadLetterReason.Rejected, status, code, message: text, attempts });
-      }
-      if (last.kind === "auth" && !refreshed) {
-        refreshed = true;
-        apiKey = await beforeDeadline(key.refresh(apiKey), deps.remainingMs());
-        continue;
-      }
-      const wait = retryWait(last, attempts, random);
-      if (deps.remainingMs() - wait < minAttemptMs) break;
-      await sleep(wait);
-    }
-  } catch (err) {
-    if (isBridgeError(err, ErrorCode.RegionMismatch)) {
-      return deadLetter(deps, m, message, { reason: DeadLetterReason.RegionMismatch, message: err.message, attempts });
-    }
-    const code = isBridgeError(err) ? err.code : ((err as { code?: string }).code ?? "unexpected");
-    log(deps, m, { outcome: "failed", message, attempts, error: code });
-    return "failed";
-  }
-  if (attempts === 0) {
-    log(deps, m, { outcome: "deferred", message, attempts, error: "no_time_left" });
-    return "deferred";
-  }
-  const status = last && last.kind !== "ok" ? last.status : undefined;
-  const code = last?.kind === "retryable" ? last.code : last?.kind === "auth" ? "unauthorized" : "no_time_left";
-  log(deps, m, { outcome: "failed", message, attempts, status, error: code });
-  return "failed";
+  const empty: StateSnapshot = { uids: new Map(), watermarks: new Map() };
+  if (!deps.state || decoded.length === 0) return { snapshot: empty, pending: new Map(), refresher };
+  const subjects = decoded.flatMap(({ message: q }) => (q.subject ? [{ source: q.source, subject: q.subject }] : []));
+  const orders = decoded.flatMap(({ message: q }) => (q.order ? [{ source: q.source, key: q.order.key }] : []));
+  const snapshot = await deps.state.read({ subjects, orders }, { timeoutMs: deps.remainingMs() });
+  return { snapshot, pending: new Map(), refresher };
 }
 
 /**
- * How long to wait before the next try: Retry-After when Fullstory gives one, floored and spread
- * (see RETRY_AFTER_FLOOR_MS); otherwise exponential backoff with full jitter.
- * https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+ * One FIFO group, in order: each message prepared (see `prepare`), consecutive ready messages of
+ * one uid sent as one upsert, watermarks raised once Fullstory has them. After a failure the rest of
+ * the group is deferred unsent.
  */
-function retryWait(last: SendResult, attempts: number, random: () => number): number {
-  if (last.kind === "retryable" && last.retryAfterMs !== undefined) {
-    const base = Math.max(last.retryAfterMs, RETRY_AFTER_FLOOR_MS);
-    return base + (random() * base) / 2;
-  }
-  return random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
-}
-
-/**
- * Parks `m` on the dead-letter queue; if that fails (or no time is left for it) the message is
- * reported failed, never lost. `m.id` goes with the letter: the SQS adapter derives the letter's
- * deduplication id from it, so a message parked twice (its batch timed out after the letter was
- * sent) is one letter, and local mode removes `m` from its queue in the same transaction.
- */
-async function deadLetter(
-  deps: DeliverDeps,
-  m: InboundMessage,
-  message: QueueMessage | undefined,
-  failure: Omit<Failure, "first_failed_at">,
-): Promise<Outcome> {
-  const dedup = message
-    ? deduplicationId(message.source, message.event_id, message.upsert?.uid ?? null)
-    : createHash("sha256").update(m.body).digest("hex");
-  const now = deps.now?.() ?? new Date();
-  try {
-    const letter = { body: m.body, groupId: m.groupId, deduplicationId: dedup, messageId: m.id, failure: { ...failure, first_failed_at: now.toISOString() } };
-    // Parking runs even after the attempt budget is spent: it has the caller's safety margin.
-    await deps.queue.deadLetter(letter, { timeoutMs: Math.max(deps.remainingMs(), DEAD_LETTER_MIN_MS) });
-  } catch (err) {
-    log(deps, m, { outcome: "failed", message, attempts: failure.attempts, reason: failure.reason, error: isBridgeError(err) ? err.code : "dead_letter_failed" });
-    return "failed";
-  }
-  log(deps, m, { outcome: "dead_lettered", message, attempts: failure.attempts, status: failure.status, reason: failure.reason, error: failure.code });
-  return "dead_lettered";
-}
-
-/** One JSON line per message: ids, outcome, counts and codes only, never the key, an email or a body. */
-function log(
-  deps: DeliverDeps,
-  m: InboundMessage,
-  f: {
-    outcome: Outcome;
-    message?: QueueMessage;
-    attempts?: number;
-    status?: number;
-    reason?: string;
-    error?: string;
-    blockedBy?: string;
-    fullstoryId?: string;
-  },
-): void {
-  const fields = {
-    message_id: m.id,
-    receive_count: m.receiveCount,
-    event_id: f.message?.event_id,
-    source: f.message?.source,
-    event_type: f.message?.event_type,
-    outcome: f.outcome,
-    attempts: f.attempts ?? 0,
-    status: f.status,
-    reason: f.reason,
-    error: f.error,
-    blocked_by: f.blockedBy,
-    // Fullstory's own id of the user ("dry-run" when local mode sends nothing).
-    fullstory_id: f.fullstoryId,
+async function deliverGroup(group: Decoded[], batch: BatchState, key: BatchKey, deps: DeliverDeps): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  let run: { index: number; d: Decoded; ready: Ready }[] = [];
+  const flush = async (): Promise<boolean> => {
+    if (run.length === 0) return true;
+    const sent = await sendRun(run, key, deps);
+    for (const [i, r] of run.entries()) outcomes[r.index] = sent[i] as Outcome;
+    run = [];
+    return sent.every((o) => o === "delivered" || o === "dead_lettered");
   };
-  if (f.outcome === "failed") deps.logger.warn("deliver", fields);
-  else deps.logger.info("deliver", fields);
+  for (const [index, d] of group.entries()) {
+    const prepared = await prepare(d.m, d.message, batch, deps);
+    if (typeof prepared === "string") {
+      // The run before this message goes first: FIFO order is kept among what is written.
+      if (!(await flush())) return deferRest(group, index, outcomes, deps);
+      outcomes[index] = prepared;
+      if (prepared === "failed" || prepared === "deferred") return deferRest(group, index + 1, outcomes, deps);
+      continue;
+    }
+    if (run.length > 0 && run[0]?.ready.uid !== prepared.uid && !(await flush())) return deferRest(group, index, outcomes, deps);
+    run.push({ index, d, ready: prepared });
+  }
+  if (!(await flush())) {
+    const firstUnsent = outcomes.findIndex((o) => o === undefined);
+    return deferRest(group, firstUnsent === -1 ? group.length : firstUnsent, outcomes, deps);
+  }
+  return outcomes;
+}
+
+/** Marks the group's messages from `from` on as deferred (unsent, behind a failure), logging each. */
+function deferRest(group: Decoded[], from: number, outcomes: Outcome[], deps: DeliverDeps): Outcome[] {
+  const blocker = group.find((_, i) => outcomes[i] === "failed" || outcomes[i] === "deferred")?.m.id;
+  for (let i = from; i < group.length; i++) {
+    if (outcomes[i] !== undefined) continue;
+    const d = group[i] as Decoded;
+    outcomes[i] = "deferred";
+    logMessage(deps, d.m, { outcome: "deferred", message: d.message, reason: "earlier_in_group_failed", ...(blocker ? { blockedBy: blocker } : {}) });
+  }
+  return outcomes;
+}
+
+/**
+ * Sends a run of ready messages of one uid as one upsert (their patches merged in order) and says
+ * how each ended. A merged upsert Fullstory refuses for good is sent again message by message, so
+ * that only the one at fault is parked.
+ */
+async function sendRun(run: { d: Decoded; ready: Ready }[], key: BatchKey, deps: DeliverDeps): Promise<Outcome[]> {
+  const last = run.at(-1) as { d: Decoded; ready: Ready };
+  const upsert = { uid: last.ready.uid, ...mergePatches(run.map((r) => r.ready.patch)) };
+  const sent = await sendUpsert(upsert, last.d.message.source, last.d.message.event_id, key, deps);
+  if (sent.kind === "rejected" && run.length > 1) {
+    const outcomes: Outcome[] = [];
+    for (const r of run) {
+      const [one] = await sendRun([r], key, deps);
+      outcomes.push(one as Outcome);
+      if (one === "failed" || one === "deferred") break;
+    }
+    while (outcomes.length < run.length) outcomes.push("deferred");
+    return outcomes;
+  }
+  const merged = run.length > 1 ? run.length : undefined;
+  switch (sent.kind) {
+    case "ok":
+      await raiseWatermarks(run, deps);
+      for (const { d } of run) logMessage(deps, d.m, { outcome: "delivered", message: d.message, attempts: sent.attempts, fullstoryId: sent.fullstoryId, merged });
+      return run.map(() => "delivered");
+    case "rejected": {
+      const { status, code, message, attempts } = sent;
+      return [await deadLetter(deps, last.d.m, last.d.message, { reason: DeadLetterReason.Rejected, status, code, attempts, ...(message === undefined ? {} : { message }) })];
+    }
+    case "region_mismatch":
+      return Promise.all(run.map(({ d }) => deadLetter(deps, d.m, d.message, { reason: DeadLetterReason.RegionMismatch, message: sent.message, attempts: sent.attempts })));
+    case "deferred":
+      for (const { d } of run) logMessage(deps, d.m, { outcome: "deferred", message: d.message, error: "no_time_left" });
+      return run.map(() => "deferred");
+    case "failed":
+      for (const { d } of run) logMessage(deps, d.m, { outcome: "failed", message: d.message, attempts: sent.attempts, status: sent.status, error: sent.error, merged });
+      return run.map(() => "failed");
+  }
+}
+
+/**
+ * Raises each written key's watermark. Fullstory has the upsert already: a watermark that cannot be
+ * saved only lets a later, older event through, so it is logged, not retried.
+ */
+async function raiseWatermarks(run: { d: Decoded; ready: Ready }[], deps: DeliverDeps): Promise<void> {
+  if (!deps.state) return;
+  const highest = new Map<string, { source: string; key: string; at: number }>();
+  for (const { d, ready } of run) {
+    if (!ready.order) continue;
+    const k = stateKey(d.message.source, ready.order.key);
+    const seen = highest.get(k);
+    if (!seen || seen.at < ready.order.at) highest.set(k, { source: d.message.source, key: ready.order.key, at: ready.order.at });
+  }
+  for (const { source, key, at } of highest.values()) {
+    try {
+      await deps.state.advance(source, key, at, { timeoutMs: Math.max(deps.remainingMs(), 1_000) });
+    } catch (err) {
+      deps.logger.warn("watermark not saved", { source, error: isBridgeError(err) ? err.code : "unexpected" });
+    }
+  }
 }

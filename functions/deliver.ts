@@ -1,13 +1,18 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { loadConfig, type Config } from "./config";
-import { apiKeyGetter, deliverBatch, type DeliverDeps } from "./deliver-core";
+import { apiKeyGetter, deliverBatch, releaseWaitingForStripeKey, type DeliverDeps } from "./deliver-core";
+import { isBridgeError } from "./errors";
 import { createFullstoryClient, type FullstoryClientOptions } from "./fullstory/client";
 import { createLogger, type Logger } from "./log";
 import { createParameterStore } from "./parameters";
 import { sqsQueueFromConfig } from "./queue/sqs";
 import { SDK_CLIENT_OPTIONS } from "./sdk-options";
+import type { StripeApi } from "./sources/stripe/api";
+import { stripeRefresherFactory } from "./sources/stripe/api-mode";
+import { dynamoStateFromConfig } from "./state/dynamo";
 
 /** Kept back from the invocation's remaining time for dead-lettering and answering Lambda. */
 export const SAFETY_MARGIN_MS = 2_000;
@@ -16,12 +21,15 @@ export type ContainerDeps = Omit<DeliverDeps, "remainingMs">;
 
 /**
  * Builds the SQS (FIFO, partial batch responses) Lambda handler over `deps`, which is resolved on
- * the first invocation and kept for the container's life: one SSM cache, one Fullstory pool. Each
- * record becomes an InboundMessage; failed ones are returned as `batchItemFailures` so SQS
- * redelivers only those. https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+ * the first invocation and kept for the container's life: one SSM cache, one Fullstory pool, one
+ * state-table client. The container's first invocation also puts back on the queue the thin
+ * events that waited for Stripe API mode, if it has it now. Each record becomes an
+ * InboundMessage; failed ones are returned as `batchItemFailures` so SQS redelivers only those.
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
  */
 export function createDeliverHandler(deps: () => ContainerDeps) {
   let resolved: ContainerDeps | undefined;
+  let started = false;
   return async (event: SQSEvent, context: Pick<Context, "getRemainingTimeInMillis">): Promise<SQSBatchResponse> => {
     const messages = event.Records.map((r) => ({
       id: r.messageId,
@@ -37,7 +45,14 @@ export function createDeliverHandler(deps: () => ContainerDeps) {
       return { batchItemFailures: messages.map((m) => ({ itemIdentifier: m.id })) };
     }
     const remainingMs = () => context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
-    const { failedIds } = await deliverBatch(messages, { ...resolved, remainingMs });
+    const batchDeps = { ...resolved, remainingMs };
+    if (!started) {
+      started = true;
+      await releaseWaitingForStripeKey(batchDeps).catch((err: unknown) =>
+        batchDeps.logger.warn("thin events not released", { error: isBridgeError(err) ? err.code : "unexpected" }),
+      );
+    }
+    const { failedIds } = await deliverBatch(messages, batchDeps);
     return { batchItemFailures: failedIds.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }
@@ -46,19 +61,26 @@ export interface DeployedOptions {
   /** SDK clients; by default built from the SDK's own environment (AWS_REGION, AWS_ENDPOINT_URL_*). */
   sqs?: SQSClient;
   ssm?: (region: string | undefined) => SSMClient;
+  dynamo?: DynamoDBClient;
+  /** Stripe API mode's client, when the key is configured; by default the official `stripe` client. */
+  stripe?: StripeApi;
   fullstory?: FullstoryClientOptions;
   logger?: Logger;
 }
 
-/** The deployed wiring: config from the environment, the key from SSM, dead letters to the SQS FIFO DLQ. */
+/** The deployed wiring: config from the environment, the key from SSM, the state table, dead letters to the SQS FIFO DLQ. */
 export function deployedDeliverDeps(config: Config = loadConfig(), options: DeployedOptions = {}): ContainerDeps {
   const queue = sqsQueueFromConfig(config, options.sqs ?? new SQSClient(SDK_CLIENT_OPTIONS));
   const parameters = createParameterStore({ ttlMs: config.parameterTtlMs, client: options.ssm });
+  const state = dynamoStateFromConfig(config.stateTable, options.dynamo ?? new DynamoDBClient(SDK_CLIENT_OPTIONS));
+  const stripe = stripeRefresherFactory(config, parameters, options.stripe);
   return {
     config,
     getApiKey: apiKeyGetter(config, parameters),
     fullstory: createFullstoryClient(options.fullstory),
     queue,
+    state,
+    ...(stripe ? { refreshers: { stripe } } : {}),
     logger: options.logger ?? createLogger(),
   };
 }

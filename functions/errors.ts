@@ -15,6 +15,14 @@ export const ErrorCode = {
   QueueUnavailable: "queue_unavailable",
   /** The message breaks one of the queue's documented limits (size, ids, attributes): sending it again cannot help. */
   QueueMessageInvalid: "queue_message_invalid",
+  /** The state store (identity directory, watermarks, waiting letters) could not be read or written right now. */
+  StateUnavailable: "state_unavailable",
+  /** A letter is too large to wait in the state store, even compressed (DynamoDB items hold 400 KB). */
+  StateItemTooLarge: "state_item_too_large",
+  /** The provider's API (Stripe, in API mode) could not be asked right now: rate limited, down, or unreachable. */
+  ProviderUnavailable: "provider_unavailable",
+  /** The provider's API refused the key: it is wrong, revoked, or lacks a read permission. */
+  ProviderUnauthorized: "provider_unauthorized",
   /** A call did not finish within the time the invocation had left for it. */
   Deadline: "deadline",
   /** A webhook signature did not verify. Never carries detail to the caller. */
@@ -22,7 +30,14 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.ParameterUnavailable, ErrorCode.QueueUnavailable, ErrorCode.Deadline]);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.ParameterUnavailable,
+  ErrorCode.QueueUnavailable,
+  ErrorCode.StateUnavailable,
+  ErrorCode.ProviderUnavailable,
+  ErrorCode.ProviderUnauthorized,
+  ErrorCode.Deadline,
+]);
 
 /** The one error class of the bridge; `code` says what happened, `retryable` whether waiting can help. */
 export class BridgeError extends Error {

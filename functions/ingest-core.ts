@@ -3,14 +3,14 @@ import { isBridgeError, ErrorCode } from "./errors";
 import { isoTime } from "./iso-time";
 import { nestsDeeperThan } from "./json-depth";
 import type { Logger } from "./log";
-import { DeadLetterReason, queueEntry, type QueueMessage } from "./message";
+import { DeadLetterReason, queueEntry } from "./message";
+import { buildMessage } from "./message-build";
 import { SQS_LIMITS, sqsMessageBytes } from "./queue/limits";
 import type { DeadLetter, QueuePort } from "./queue/port";
 import { deadLetterEntry } from "./queue/sqs";
 import type { SecretsReader } from "./secrets";
 import { findSource } from "./sources";
-import type { Normalised, SourceEvent } from "./sources/types";
-import { upsertLimitIssues } from "./upsert";
+import type { SourceEvent } from "./sources/types";
 
 /** A webhook request as ingest sees it, whichever server received it. */
 export interface WebhookRequest {
@@ -118,25 +118,15 @@ async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcom
   const event = parsed.event;
   if (config.live && event.livemode === false) return { ...ignored("test_mode_event"), event };
 
-  const normalised: Normalised = source.normalise(event, config);
-  if (normalised.kind === "ignored") return { ...ignored(normalised.reason), event };
-  if (normalised.kind === "upsert") {
-    const issues = upsertLimitIssues(normalised.upsert);
-    if (issues.length > 0) return { response: reply(400, { error: "invalid_payload", issues }), outcome: "invalid_payload", event };
-  }
-
-  const message: QueueMessage = {
-    v: 1,
-    source: source.name,
-    event_id: event.id,
-    event_type: event.type,
-    occurred_at: event.occurredAt,
-    received_at: isoTime(now),
-    upsert: normalised.kind === "upsert" ? normalised.upsert : null,
-    raw: payload,
-  };
+  const built = buildMessage(source, event, config, payload, isoTime(now));
+  if (built.kind === "ignored") return { ...ignored(built.reason), event };
+  if (built.kind === "invalid") return { response: reply(400, { error: "invalid_payload", issues: built.issues }), outcome: "invalid_payload", event };
+  const { message } = built;
+  // Deliver resolves a uid through the account the event is about, or fetches a thin event's object
+  // (which names it); an event that names neither a user nor an account is parked at once.
+  const deliverable = message.uid !== null || message.subject !== undefined || message.upsert === null;
   const entry = queueEntry(message);
-  const letter: DeadLetter | undefined = message.upsert
+  const letter: DeadLetter | undefined = deliverable
     ? undefined
     : { ...entry, failure: { reason: DeadLetterReason.UidUnresolved, attempts: 0, first_failed_at: message.received_at } };
   // Sized before anything is queued: a message over the queue's limit would be refused on every
@@ -157,9 +147,9 @@ async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcom
     }
     throw err;
   }
-  const body: Record<string, unknown> = { status: "accepted", event_id: event.id, upserts: message.upsert ? 1 : 0 };
-  if (!message.upsert) body.dead_letter = DeadLetterReason.UidUnresolved;
-  return { response: reply(202, body), outcome: message.upsert ? "accepted" : DeadLetterReason.UidUnresolved, event };
+  const body: Record<string, unknown> = { status: "accepted", event_id: event.id, upserts: deliverable ? 1 : 0 };
+  if (!deliverable) body.dead_letter = DeadLetterReason.UidUnresolved;
+  return { response: reply(202, body), outcome: deliverable ? "accepted" : DeadLetterReason.UidUnresolved, event };
 }
 
 /**

@@ -1,24 +1,43 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
 import { sqsJson } from "./queue/limits";
-import { UpsertSchema } from "./upsert";
+import { UidSchema, UpsertSchema, UserPatchSchema } from "./upsert";
 
-/**
- * The versioned contract between ingest and deliver (and the dead-letter tools). Ingest builds it,
- * deliver and `dlq` read it back with this same schema: a body that does not parse is an
- * `invalid_message` dead letter. `upsert` is null when no Fullstory uid could be resolved.
- */
-export const QueueMessageSchema = z.object({
-  v: z.literal(1),
+const Envelope = {
   source: z.string().min(1),
   event_id: z.string().min(1),
   event_type: z.string().min(1),
   occurred_at: z.iso.datetime(),
   received_at: z.iso.datetime(),
-  upsert: UpsertSchema.nullable(),
+  /** The verified request body, so a redrive can re-normalise it with today's settings. */
   raw: z.string(),
+};
+
+/**
+ * The versioned contract between ingest and deliver (and the dead-letter tools), version 2. Ingest
+ * builds it; deliver and `dlq` read it back (see `readQueueMessage`): a body that does not parse is
+ * an `invalid_message` dead letter. `uid` is null when the payload does not name the user: deliver
+ * then resolves `subject` through the identity directory (or the provider's API). `upsert` is the
+ * patch for that user, null for an event that carries no state (fetched in API mode). `order` is
+ * the stale-event guard's key and position, `refresh` what API mode fetches instead of the snapshot.
+ */
+export const QueueMessageSchema = z.object({
+  v: z.literal(2),
+  ...Envelope,
+  uid: UidSchema.nullable(),
+  subject: z.string().min(1).optional(),
+  order: z.object({ key: z.string().min(1), at: z.number().finite() }).optional(),
+  refresh: z.object({ family: z.string().min(1), id: z.string().min(1) }).optional(),
+  upsert: UserPatchSchema.nullable(),
 });
 export type QueueMessage = z.infer<typeof QueueMessageSchema>;
+
+/**
+ * Version 1, as the first release queued it (the upsert with its uid, or null when ingest found no
+ * uid). Still read, so that dead letters parked before an upgrade can be redriven after it.
+ */
+export const QueueMessageV1Schema = z.object({ v: z.literal(1), ...Envelope, upsert: UpsertSchema.nullable() });
+export type QueueMessageV1 = z.infer<typeof QueueMessageV1Schema>;
 
 /** Why a message is a dead letter. */
 export const DeadLetterReason = {
@@ -29,12 +48,16 @@ export const DeadLetterReason = {
   RegionMismatch: "region_mismatch",
   /** SQS moved it after maxReceiveCount, or local mode's retry window ran out. */
   RetriesExhausted: "retries_exhausted",
+  /** API mode: the object the event is about no longer exists at the provider (deleted, or another account's). */
+  ObjectMissing: "object_missing",
+  /** A Stripe thin event, which carries no state: it waits for STRIPE_API_KEY (or its parameter) to be set. */
+  StripeApiKeyMissing: "stripe_api_key_missing",
 } as const;
 export type DeadLetterReason = (typeof DeadLetterReason)[keyof typeof DeadLetterReason];
 
 export const FailureSchema = z.object({
   reason: z.enum(Object.values(DeadLetterReason) as [DeadLetterReason, ...DeadLetterReason[]]),
-  /** Fullstory's HTTP status, code and message, when it answered. */
+  /** Fullstory's (or, for object_missing, the provider's) HTTP status, code and message, when it answered. */
   status: z.number().int().optional(),
   code: z.string().optional(),
   message: z.string().optional(),
@@ -51,10 +74,12 @@ const sha256 = (text: string): string => createHash("sha256").update(text).diges
 
 /**
  * FIFO group of a message: the uid itself when SQS accepts it (so order is per Fullstory user),
- * else its SHA-256. Messages without a uid are grouped by their event, which keeps them apart.
+ * else its SHA-256. A message whose uid is still to be resolved is grouped by the account it is
+ * about (`subject`), so one customer's events keep their order until the uid is known, or by its
+ * own event when it names no account.
  */
-export function messageGroupId(uid: string | null, source: string, eventId: string): string {
-  if (uid === null) return sha256(`unresolved\n${source}\n${eventId}`);
+export function messageGroupId(uid: string | null, source: string, eventIdOrSubject: string): string {
+  if (uid === null) return sha256(`unresolved\n${source}\n${eventIdOrSubject}`);
   return GROUP_ID.test(uid) ? uid : sha256(uid);
 }
 
@@ -75,11 +100,10 @@ export interface QueueEntry {
  * queue's limit before it sends them.
  */
 export function queueEntry(message: QueueMessage): QueueEntry {
-  const uid = message.upsert?.uid ?? null;
   return {
     body: sqsJson(message),
-    groupId: messageGroupId(uid, message.source, message.event_id),
-    deduplicationId: deduplicationId(message.source, message.event_id, uid),
+    groupId: messageGroupId(message.uid, message.source, message.subject ?? message.event_id),
+    deduplicationId: deduplicationId(message.source, message.event_id, message.uid),
   };
 }
 

@@ -68,21 +68,53 @@ export const PropertiesSchema = z.record(z.string(), JsonSchema).superRefine((pr
 });
 export type Properties = z.infer<typeof PropertiesSchema>;
 
-export const UpsertSchema = z.object({
-  uid: z.string().min(1).max(LIMITS.uid),
+const PatchShape = {
   email: z.string().max(LIMITS.email).optional(),
   display_name: z.string().max(LIMITS.displayName).optional(),
   properties: PropertiesSchema,
   schema: z.object({ properties: z.record(z.string(), PropertyTypeSchema) }).optional(),
-});
+};
+
+/** What an event says of its user, before the uid is known: an upsert without the uid. */
+export const UserPatchSchema = z.object(PatchShape);
+export type UserPatch = z.infer<typeof UserPatchSchema>;
+
+export const UidSchema = z.string().min(1).max(LIMITS.uid);
+
+export const UpsertSchema = z.object({ uid: UidSchema, ...PatchShape });
 export type Upsert = z.infer<typeof UpsertSchema>;
 
 /**
- * Where a mapped upsert breaks Fullstory's limits, as body paths under `upsert.` (empty when it
- * does not). Deliver reads every message with this schema, so neither ingest nor a re-normalising
- * redrive may queue an upsert it would refuse (say, a signed event whose ids are too long).
+ * Later patches over earlier ones, as Fullstory's own merge applies them one after the other:
+ * each property's last value, the last email and display name given. Used to send several events
+ * of one user as one upsert with the same final result. Keys come in the schema's order, so that
+ * one patch and the merge of it alone serialise alike.
  */
-export function upsertLimitIssues(upsert: Upsert): string[] {
-  const checked = UpsertSchema.safeParse(upsert);
+export function mergePatches(patches: readonly UserPatch[]): UserPatch {
+  let email: string | undefined;
+  let displayName: string | undefined;
+  const properties: UserPatch["properties"] = {};
+  let types: Record<string, PropertyType> | undefined;
+  for (const patch of patches) {
+    Object.assign(properties, patch.properties);
+    if (patch.schema) types = { ...types, ...patch.schema.properties };
+    if (patch.email !== undefined) email = patch.email;
+    if (patch.display_name !== undefined) displayName = patch.display_name;
+  }
+  return {
+    ...(email === undefined ? {} : { email }),
+    ...(displayName === undefined ? {} : { display_name: displayName }),
+    properties,
+    ...(types === undefined ? {} : { schema: { properties: types } }),
+  };
+}
+
+/**
+ * Where a mapped patch breaks Fullstory's limits, as body paths under `upsert.` (empty when it
+ * does not). Deliver reads every message with this schema, so neither ingest nor a re-normalising
+ * redrive may queue an upsert it would refuse (say, a signed event whose values are too long).
+ */
+export function patchLimitIssues(patch: UserPatch): string[] {
+  const checked = UserPatchSchema.safeParse(patch);
   return checked.success ? [] : issuePaths(checked.error, ["upsert"]);
 }

@@ -23,6 +23,8 @@ export interface QueueStoreOptions {
   now?: () => number;
   /** How long a received message stays invisible to other receives (a lease). */
   visibilityMs?: number;
+  /** A connection to the file already open (shared with the state store, so both commit together); closed by its owner. */
+  db?: Database.Database;
 }
 
 export const STORE_DEFAULTS = {
@@ -101,6 +103,37 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 );
 `;
 
+/**
+ * Columns added since the first release, so that a data directory made by it opens unchanged: a
+ * dead letter waiting for its account's uid to be learned (see local/state-store.ts) names that
+ * account, and the state store redrives it once the uid is known.
+ */
+const ADDED_COLUMNS: readonly { table: string; column: string; type: string }[] = [
+  { table: "dead_letters", column: "wait_source", type: "TEXT" },
+  { table: "dead_letters", column: "wait_subject", type: "TEXT" },
+];
+
+/** Creates the local store's tables in `db`, and the columns an older file lacks. */
+export function migrate(db: Database.Database): void {
+  db.exec(SCHEMA);
+  for (const { table, column, type } of ADDED_COLUMNS) {
+    const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all();
+    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
+  db.exec("CREATE INDEX IF NOT EXISTS dead_letters_waiting ON dead_letters (wait_source, wait_subject, seq)");
+}
+
+/** Opens the local SQLite file under `dir` (created with its tables when missing), durable on every commit. */
+export function openLocalDatabase(dir: string): Database.Database {
+  mkdirSync(dir, { recursive: true });
+  const db = new Database(path.join(dir, STORE_FILE));
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("busy_timeout = 5000");
+  migrate(db);
+  return db;
+}
+
 /** Exponential backoff for the n-th failure (1-based), capped; no jitter: one local consumer has no herd to spread. */
 export function backoffMs(failures: number): number {
   const exponent = Math.min(Math.max(failures - 1, 0), 30);
@@ -121,13 +154,8 @@ function durably<T>(what: string, work: () => T): T {
  * bridge and the `dlq` tool: SQLite serialises writers and the busy timeout makes one wait for the other.
  * Only the consumer should call `releaseLeases`, once, before its first receive.
  */
-export function openQueueStore({ dir, now = Date.now, visibilityMs = STORE_DEFAULTS.visibilityMs }: QueueStoreOptions): QueueStore {
-  mkdirSync(dir, { recursive: true });
-  const db = new Database(path.join(dir, STORE_FILE));
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
-  db.pragma("busy_timeout = 5000");
-  db.exec(SCHEMA);
+export function openQueueStore({ dir, now = Date.now, visibilityMs = STORE_DEFAULTS.visibilityMs, db: shared }: QueueStoreOptions): QueueStore {
+  const db = shared ?? openLocalDatabase(dir);
 
   const q = {
     dedupSeen: db.prepare<[string, number], { n: number }>("SELECT 1 AS n FROM dedup WHERE dedup_id = ? AND expires_at > ?"),
@@ -237,6 +265,8 @@ export function openQueueStore({ dir, now = Date.now, visibilityMs = STORE_DEFAU
       })),
     redrive: (id, replacement) => redrive(id, replacement),
     purgeDeadLetters: () => q.deadPurge.run().changes,
-    close: () => db.close(),
+    close: () => {
+      if (!shared) db.close();
+    },
   };
 }

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { SOURCE_NAMES, loadConfig, type Config } from "../functions/config";
-import { apiKeyGetter, type DeliverDeps } from "../functions/deliver-core";
+import { apiKeyGetter, releaseWaitingForStripeKey, type DeliverDeps } from "../functions/deliver-core";
+import { stripeRefresherFactory } from "../functions/sources/stripe/api-mode";
 import { mkdirSync } from "node:fs";
 import { createFullstoryClient } from "../functions/fullstory/client";
 import { keyRegion } from "../functions/fullstory/region";
@@ -12,7 +13,8 @@ import { withDevSecrets } from "./dev-secrets";
 import { createDryRunClient, startDeliveryLoop } from "./delivery-loop";
 import { DataDirInUseError, lockDataDir } from "./data-dir-lock";
 import { createLocalServer, listen } from "./http";
-import { openQueueStore } from "./queue-store";
+import { openLocalDatabase, openQueueStore } from "./queue-store";
+import { openStateStore } from "./state-store";
 
 /**
  * `npm start`: the bridge on one machine. The deployed ingest handler behind a local HTTP server,
@@ -72,8 +74,11 @@ async function main(): Promise<void> {
     fatal(err instanceof DataDirInUseError ? err.message : `cannot use ${path.resolve(config.dataDir)} (BRIDGE_DATA_DIR): ${err instanceof Error ? err.message : String(err)}`);
   }
   let store;
+  let state;
   try {
-    store = openQueueStore({ dir: config.dataDir });
+    const db = openLocalDatabase(config.dataDir);
+    store = openQueueStore({ dir: config.dataDir, db });
+    state = openStateStore({ dir: config.dataDir, db });
   } catch (err) {
     fatal(`cannot open the local queue in ${path.resolve(config.dataDir)} (BRIDGE_DATA_DIR): ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -95,7 +100,11 @@ async function main(): Promise<void> {
 
   const target = fullstoryTarget(config);
   const { banner, ...fullstory } = target;
-  const loop = startDeliveryLoop({ store, deps: { config, logger: log, ...fullstory }, pollMs: config.pollMs, log });
+  const stripe = stripeRefresherFactory(config, parameters);
+  const deps = { config, logger: log, state, ...(stripe ? { refreshers: { stripe } } : {}), ...fullstory };
+  // Thin events that waited for a Stripe key go back on the queue once there is one.
+  await releaseWaitingForStripeKey({ ...deps, queue: store, remainingMs: () => 30_000 }).catch(() => 0);
+  const loop = startDeliveryLoop({ store, deps, pollMs: config.pollMs, log });
 
   say("Fullstory webhook bridge, local mode");
   say(`  listening   ${base}   (GET ${base}/healthz)`);

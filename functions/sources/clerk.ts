@@ -86,14 +86,21 @@ function displayName(user: ClerkUser): string | undefined {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/**
+ * Clerk users by the configured uid field. The subject is always Clerk's own user id: under
+ * `CLERK_UID_FIELD=external_id` the identity directory learns id → external_id from every user
+ * event, and resolves a `user.deleted`, whose payload carries only the id. Each user's events are
+ * ordered by the event's own timestamp.
+ */
 function normalise(event: SourceEvent<ClerkEvent>, config: Config): Normalised {
   const uid = uidOf(event.data.data, config);
-  if (uid === undefined) return { kind: "unresolved" };
+  const subject = event.data.data.id ?? undefined;
+  const context = {
+    ...(uid === undefined ? {} : { uid }),
+    ...(subject ? { subject, order: { key: `user:${subject}`, at: Date.parse(event.occurredAt) } } : {}),
+  };
   if (event.data.type === "user.deleted") {
-    return {
-      kind: "upsert",
-      upsert: { uid, properties: { account_deleted: true }, schema: { properties: { account_deleted: "bool" } } },
-    };
+    return { kind: "mapped", mapped: { ...context, patch: { properties: { account_deleted: true }, schema: { properties: { account_deleted: "bool" } } } } };
   }
 
   const user = event.data.data;
@@ -111,16 +118,13 @@ function normalise(event: SourceEvent<ClerkEvent>, config: Config): Normalised {
   // Fullstory refuses the whole upsert when email or display_name exceed its limits
   // (https://developer.fullstory.com/server/users/create-user/): drop the field, keep the user.
   const name = displayName(user);
-  return {
-    kind: "upsert",
-    upsert: {
-      uid,
-      ...(primary && primary.email_address.length <= LIMITS.email ? { email: primary.email_address } : {}),
-      ...(name && name.length <= LIMITS.displayName ? { display_name: name } : {}),
-      properties,
-      schema: { properties: types },
-    },
+  const patch = {
+    ...(primary && primary.email_address.length <= LIMITS.email ? { email: primary.email_address } : {}),
+    ...(name && name.length <= LIMITS.displayName ? { display_name: name } : {}),
+    properties,
+    schema: { properties: types },
   };
+  return { kind: "mapped", mapped: { ...context, patch } };
 }
 
 /** The `clerk` source: Standard Webhooks signatures, Clerk's user events mapped to Fullstory users. */

@@ -38,5 +38,6 @@ export const standardSource: Source<Upsert> = {
   name: "standard",
   verify: verifyStandardWebhook,
   parse,
-  normalise: (event) => ({ kind: "upsert", upsert: event.data }),
+  // The team's own backend names the user; its upserts are partial and not ordered against each other.
+  normalise: ({ data: { uid, ...patch } }) => ({ kind: "mapped", mapped: { uid, patch } }),
 };

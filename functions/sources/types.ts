@@ -1,5 +1,5 @@
 import type { Config, SourceName } from "../config";
-import type { Upsert } from "../upsert";
+import type { UserPatch } from "../upsert";
 
 /** What a verifier gets: the raw body exactly as received, lower-cased headers, the secret list, the clock (ms). */
 export interface VerifyInput {
@@ -28,10 +28,42 @@ export interface SourceEvent<T = unknown> {
   data: T;
 }
 
-export type Normalised =
-  | { kind: "upsert"; upsert: Upsert }
-  | { kind: "ignored"; reason: string }
-  | { kind: "unresolved" };
+/**
+ * The stale-event guard's view of an event: the family of properties it writes for one account
+ * (`subscription:cus_123`: every subscription event of that customer writes the same plan, MRR and
+ * status) and where it stands in that family's order (event time in ms, or the provider's own
+ * per-object version). An event older than what was last written for its key is not written.
+ */
+export interface EventOrder {
+  key: string;
+  at: number;
+}
+
+/**
+ * What to fetch in API mode instead of trusting the event's snapshot (Stripe: a customer, the
+ * customer's subscriptions, its paid invoices, an invoice, a charge), by the provider's own id.
+ */
+export interface Refresh {
+  family: string;
+  id: string;
+}
+
+/**
+ * A verified event mapped to what it says of a Fullstory user. `uid` is set when the payload names
+ * the user; `subject` is the provider's id of the account the event is about (Stripe customer,
+ * Clerk user), which the identity directory resolves to a uid when the payload has none, and which
+ * learns `subject → uid` when it has both. `patch` is null only for events that carry no state of
+ * their own (Stripe thin events), which `refresh` fetches.
+ */
+export interface Mapped {
+  uid?: string;
+  subject?: string;
+  patch: UserPatch | null;
+  order?: EventOrder;
+  refresh?: Refresh;
+}
+
+export type Normalised = { kind: "mapped"; mapped: Mapped } | { kind: "ignored"; reason: string };
 
 export type Parsed<T> =
   | { kind: "event"; event: SourceEvent<T> }
@@ -41,7 +73,8 @@ export type Parsed<T> =
 /**
  * One webhook source. `verify` throws a BridgeError with code `invalid_signature` when no secret
  * matches; `parse` validates the JSON body with the source's zod schema (unmapped event types are
- * `ignored`, schema mismatches `invalid` with paths only); `normalise` is pure.
+ * `ignored`, schema mismatches `invalid` with paths only); `normalise` is pure: what the event
+ * itself says, nothing looked up (the identity directory and API mode are deliver's).
  */
 export interface Source<T = unknown> {
   name: SourceName;

@@ -1,6 +1,7 @@
 import type { SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { QueueMessage } from "../../functions/message";
+import { startDynamo, type LoopbackDynamo } from "../support/dynamo";
 import { deliverContainer } from "../support/deliver-container";
 import { inbound, queueMessage } from "../support/deliver-messages";
 import { startSqs, type LoopbackSqs } from "../support/fauxqs";
@@ -10,17 +11,24 @@ import { startSsmFake, type SsmFake } from "../support/ssm-fake";
 
 const KEY = "na1.deadline-key";
 let sqs: LoopbackSqs;
+let dynamo: LoopbackDynamo;
+const STATE_TABLE = "bridge-state";
 let ssm: SsmFake;
 let fullstory: FullstoryFake;
 
 beforeAll(async () => {
-  [sqs, ssm, fullstory] = await Promise.all([startSqs(), startSsmFake(), startFullstoryFake({ keys: [KEY] })]);
+  [sqs, ssm, fullstory, dynamo] = await Promise.all([startSqs(), startSsmFake(), startFullstoryFake({ keys: [KEY] }), startDynamo()]);
+  await dynamo.createStateTable(STATE_TABLE);
 });
-afterAll(() => Promise.all([sqs.stop(), ssm.stop(), fullstory.stop()]));
+afterAll(() => Promise.all([sqs.stop(), ssm.stop(), fullstory.stop(), dynamo.stop()]));
 
-/** An SQS record as Lambda's event source mapping hands it over; real SQS may put several of one group in a batch. */
-function record(m: QueueMessage, queueArn: string, receiveCount: number): SQSRecord {
-  const { id, body, groupId } = inbound(m);
+/**
+ * An SQS record as Lambda's event source mapping hands it over; real SQS may put several of one
+ * group in a batch. The group is given: messages of several users in one group are sent one after
+ * the other (those of one user would go as one upsert).
+ */
+function record(m: QueueMessage, groupId: string, queueArn: string, receiveCount: number): SQSRecord {
+  const { id, body } = inbound(m);
   return sqsRecord({ MessageId: id, ReceiptHandle: id, Body: body, Attributes: { MessageGroupId: groupId, ApproximateReceiveCount: String(receiveCount) } }, queueArn);
 }
 
@@ -30,11 +38,12 @@ describe("deliver against the Lambda deadline", () => {
     ssm.set(param, KEY);
     const queue = await sqs.createFifoQueue("deadline");
     // The deployed client timeouts: a 2.5 s answer is slow, not broken.
-    const container = deliverContainer({ sqs, ssm, fullstory, queue, env: { FULLSTORY_API_KEY_PARAMETER: param }, clientTimeouts: {} });
-    // Three updates for each of three users in one batch, each user's in order, as SQS FIFO may batch them.
-    const users = ["ann", "bob", "cy"].map((u) => `deadline-${u}`);
-    let pending = [1, 2, 3].flatMap((round) => users.map((uid) => queueMessage(uid, { properties: { round } })));
-    pending.sort((a, b) => (a.upsert?.uid ?? "").localeCompare(b.upsert?.uid ?? ""));
+    const container = deliverContainer({ sqs, dynamo, stateTable: STATE_TABLE, ssm, fullstory, queue, env: { FULLSTORY_API_KEY_PARAMETER: param }, clientTimeouts: {} });
+    // Three groups of three messages in one batch, each group's in order, as SQS FIFO may batch them.
+    const groups = ["ann", "bob", "cy"];
+    const users = groups.flatMap((g) => [1, 2, 3].map((round) => `deadline-${g}-${round}`));
+    let pending = users.map((uid) => queueMessage(uid, { properties: { round: Number(uid.slice(-1)) } }));
+    const groupOf = (m: QueueMessage) => (m.uid ?? "").split("-")[1] as string;
     const receives = new Map<string, number>();
     const budgetMs = 7_300;
     const took: number[] = [];
@@ -44,7 +53,7 @@ describe("deliver against the Lambda deadline", () => {
       for (let i = 0; i < 10 && pending.length > 0; i++) {
         const records = pending.map((m) => {
           receives.set(m.event_id, (receives.get(m.event_id) ?? 0) + 1);
-          return record(m, queue.queueArn, receives.get(m.event_id) ?? 1);
+          return record(m, groupOf(m), queue.queueArn, receives.get(m.event_id) ?? 1);
         });
         const started = Date.now();
         const { batchItemFailures } = await container.handler({ Records: records }, lambdaContext(budgetMs));
@@ -57,7 +66,7 @@ describe("deliver against the Lambda deadline", () => {
     }
     expect(pending).toEqual([]);
     expect(took.filter((ms) => ms >= budgetMs)).toEqual([]);
-    for (const uid of users) expect(fullstory.users.get(uid)?.properties.round).toBe(3);
+    for (const uid of users) expect(fullstory.users.get(uid)?.properties.round).toBe(Number(uid.slice(-1)));
     // Every update reached Fullstory once: no request ran past an invocation's end to be repeated.
     const accepted = fullstory.requests.filter((r) => r.status === 200 && !r.replayed);
     expect(accepted).toHaveLength(9);

@@ -7,6 +7,7 @@ import { createLogger } from "../../functions/log";
 import { createSqsQueue } from "../../functions/queue/sqs";
 import { createSecretsReader } from "../../functions/secrets";
 import { apiEvent, parseResponse } from "../support/api-event";
+import { startDynamo, type LoopbackDynamo } from "../support/dynamo";
 import { deliverContainer } from "../support/deliver-container";
 import { upsertKey } from "../support/deliver-messages";
 import { startSqs, type LoopbackSqs } from "../support/fauxqs";
@@ -19,15 +20,18 @@ const PARAM = "/fullstory-bridge/e2e/fullstory-api-key";
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 let sqs: LoopbackSqs;
+let dynamo: LoopbackDynamo;
+const STATE_TABLE = "bridge-state";
 let ssm: SsmFake;
 let fullstory: FullstoryFake;
 let queueCount = 0;
 
 beforeAll(async () => {
-  [sqs, ssm, fullstory] = await Promise.all([startSqs(), startSsmFake(), startFullstoryFake({ keys: [KEY] })]);
+  [sqs, ssm, fullstory, dynamo] = await Promise.all([startSqs(), startSsmFake(), startFullstoryFake({ keys: [KEY] }), startDynamo()]);
+  await dynamo.createStateTable(STATE_TABLE);
   ssm.set(PARAM, KEY);
 });
-afterAll(() => Promise.all([sqs.stop(), ssm.stop(), fullstory.stop()]));
+afterAll(() => Promise.all([sqs.stop(), ssm.stop(), fullstory.stop(), dynamo.stop()]));
 
 /** A stage on its own FIFO queue: the ingest handler and one deliver container. */
 async function stage() {
@@ -40,7 +44,7 @@ async function stage() {
     secrets: createSecretsReader(config, { get: () => Promise.reject(new Error("no parameters on this stage")) }),
     log: createLogger(() => {}),
   }));
-  const deliver = deliverContainer({ sqs, ssm, fullstory, queue, env });
+  const deliver = deliverContainer({ sqs, dynamo, stateTable: STATE_TABLE, ssm, fullstory, queue, env });
   const drain = () => drainQueue({ client: sqs.client, queueUrl: queue.queueUrl, queueArn: queue.queueArn, handler: deliver.handler });
   return { queue, ingest, deliver, drain };
 }

@@ -2,8 +2,9 @@ import { ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { queueEntry, type QueueMessage } from "../../functions/message";
 import { createSqsQueue } from "../../functions/queue/sqs";
+import { startDynamo, type LoopbackDynamo } from "../support/dynamo";
 import { deliverContainer } from "../support/deliver-container";
-import { queueMessage, upsertKey } from "../support/deliver-messages";
+import { queueMessage, upsertKey, upsertOf } from "../support/deliver-messages";
 import { startSqs, type FifoQueue, type LoopbackSqs } from "../support/fauxqs";
 import { startFullstoryFake, type FullstoryFake } from "../support/fullstory-fake";
 import { drainQueue, lambdaContext, readQueue, sqsRecord } from "../support/sqs-lambda";
@@ -11,18 +12,21 @@ import { startSsmFake, type SsmFake } from "../support/ssm-fake";
 
 const KEY = "na1.faults-key";
 let sqs: LoopbackSqs;
+let dynamo: LoopbackDynamo;
+const STATE_TABLE = "bridge-state";
 let ssm: SsmFake;
 let fullstory: FullstoryFake;
 let n = 0;
 
 beforeAll(async () => {
-  [sqs, ssm, fullstory] = await Promise.all([startSqs(), startSsmFake(), startFullstoryFake({ keys: [KEY] })]);
+  [sqs, ssm, fullstory, dynamo] = await Promise.all([startSqs(), startSsmFake(), startFullstoryFake({ keys: [KEY] }), startDynamo()]);
+  await dynamo.createStateTable(STATE_TABLE);
 });
 afterEach(() => {
   fullstory.faults.length = 0;
   fullstory.validKeys = new Set([KEY]);
 });
-afterAll(() => Promise.all([sqs.stop(), ssm.stop(), fullstory.stop()]));
+afterAll(() => Promise.all([sqs.stop(), ssm.stop(), fullstory.stop(), dynamo.stop()]));
 
 /**
  * A stage of its own (queue, key parameter, deliver container) with one message per uid queued
@@ -33,7 +37,7 @@ async function stage(uids: string[], opts: { env?: Record<string, string>; maxRe
   const param = `/fullstory-bridge/faults-${n}/fullstory-api-key`;
   ssm.set(param, KEY);
   const queue = await sqs.createFifoQueue(`faults-${n}`, { maxReceiveCount: opts.maxReceiveCount ?? 5 });
-  const container = deliverContainer({ sqs, ssm, fullstory, queue, env: { FULLSTORY_API_KEY_PARAMETER: param, ...opts.env }, ssmMaxAttempts: opts.ssmMaxAttempts });
+  const container = deliverContainer({ sqs, dynamo, stateTable: STATE_TABLE, ssm, fullstory, queue, env: { FULLSTORY_API_KEY_PARAMETER: param, ...opts.env }, ssmMaxAttempts: opts.ssmMaxAttempts });
   const port = createSqsQueue({ queueUrl: queue.queueUrl, deadLetterQueueUrl: queue.deadLetterQueueUrl, client: sqs.client });
   const messages: QueueMessage[] = uids.map((uid) => queueMessage(`${uid}-${n}`));
   for (const m of messages) await port.send(queueEntry(m));
@@ -42,13 +46,13 @@ async function stage(uids: string[], opts: { env?: Record<string, string>; maxRe
   return { param, queue, messages, container, drain, deadLetters: () => readQueue(sqs.client, queue.deadLetterQueueUrl) };
 }
 
-const uidOf = (m: QueueMessage) => m.upsert?.uid as string;
+const uidOf = (m: QueueMessage) => m.uid as string;
 const requestsFor = (m: QueueMessage) => fullstory.requests.filter((r) => r.uid === uidOf(m));
 
 /** Delivered: Fullstory holds the message's properties, and every request for it carried its one key. */
 function expectDelivered(m: QueueMessage) {
   expect(fullstory.users.get(uidOf(m))?.properties).toEqual(m.upsert?.properties);
-  expect(new Set(requestsFor(m).map((r) => r.idempotencyKey))).toEqual(new Set([upsertKey(m.source, m.event_id, m.upsert ?? {})]));
+  expect(new Set(requestsFor(m).map((r) => r.idempotencyKey))).toEqual(new Set([upsertKey(m.source, m.event_id, upsertOf(m))]));
 }
 
 async function expectOnlyDeadLetter(queue: FifoQueue, dead: { body: string; attributes: Record<string, string> }[], m: QueueMessage | string) {
@@ -206,7 +210,7 @@ describe("deliver fault matrix (fauxqs FIFO, SSM fake, Fullstory fake)", () => {
     for (const m of s.messages) {
       const delivered = fullstory.users.has(uidOf(m));
       expect(delivered !== deadBodies.includes(JSON.stringify(m))).toBe(true);
-      expect(new Set(requestsFor(m).map((r) => r.idempotencyKey))).toEqual(new Set([upsertKey(m.source, m.event_id, m.upsert ?? {})]));
+      expect(new Set(requestsFor(m).map((r) => r.idempotencyKey))).toEqual(new Set([upsertKey(m.source, m.event_id, upsertOf(m))]));
       if (delivered) expectDelivered(m);
     }
     expect(dead.map((d) => d.attributes.reason)).toEqual(["rejected"]);

@@ -1,6 +1,7 @@
 import type { SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CLIENT_DEFAULTS } from "../../functions/fullstory/client";
+import { startDynamo, type LoopbackDynamo } from "../support/dynamo";
 import { deliverContainer } from "../support/deliver-container";
 import { inbound, queueMessage } from "../support/deliver-messages";
 import { startSqs, type LoopbackSqs } from "../support/fauxqs";
@@ -11,14 +12,17 @@ import { startSsmFake, type SsmFake } from "../support/ssm-fake";
 const KEY = "na1.warm-key";
 const PARAM = "/fullstory-bridge/warm/fullstory-api-key";
 let sqs: LoopbackSqs;
+let dynamo: LoopbackDynamo;
+const STATE_TABLE = "bridge-state";
 let ssm: SsmFake;
 let fullstory: FullstoryFake;
 
 beforeAll(async () => {
-  [sqs, ssm, fullstory] = await Promise.all([startSqs(), startSsmFake(), startFullstoryFake({ keys: [KEY] })]);
+  [sqs, ssm, fullstory, dynamo] = await Promise.all([startSqs(), startSsmFake(), startFullstoryFake({ keys: [KEY] }), startDynamo()]);
+  await dynamo.createStateTable(STATE_TABLE);
   ssm.set(PARAM, KEY);
 });
-afterAll(() => Promise.all([sqs.stop(), ssm.stop(), fullstory.stop()]));
+afterAll(() => Promise.all([sqs.stop(), ssm.stop(), fullstory.stop(), dynamo.stop()]));
 
 /** A batch of ten SQS records for ten users, as the event source mapping would hand them over. */
 function batch(b: number, queueArn: string): SQSRecord[] {
@@ -47,7 +51,7 @@ function batch(b: number, queueArn: string): SQSRecord[] {
 
 it("delivers 10 000 messages from one warm container with one SSM call and a bounded pool", async () => {
   const queue = await sqs.createFifoQueue("warm");
-  const { handler, lines } = deliverContainer({ sqs, ssm, fullstory, queue, env: { FULLSTORY_API_KEY_PARAMETER: PARAM } });
+  const { handler, lines } = deliverContainer({ sqs, dynamo, stateTable: STATE_TABLE, ssm, fullstory, queue, env: { FULLSTORY_API_KEY_PARAMETER: PARAM } });
   for (let b = 0; b < 1_000; b++) {
     const { batchItemFailures } = await handler({ Records: batch(b, queue.queueArn) }, lambdaContext(30_000));
     expect(batchItemFailures).toEqual([]);

@@ -6,13 +6,13 @@ import { loadConfig } from "../../functions/config";
 import { createIngestHandler } from "../../functions/ingest";
 import type { IngestDeps } from "../../functions/ingest-core";
 import { createLogger } from "../../functions/log";
-import { deduplicationId, QueueMessageSchema } from "../../functions/message";
+import { deduplicationId, messageGroupId, QueueMessageSchema } from "../../functions/message";
 import { createSqsQueue } from "../../functions/queue/sqs";
 import { createSecretsReader } from "../../functions/secrets";
 import { apiEvent, parseResponse } from "../support/api-event";
 import { clerkEvent, clerkUser, USER_ID } from "../support/clerk-events";
 import { startSqs, type FifoQueue, type LoopbackSqs } from "../support/fauxqs";
-import { customerObject, stripeEvent, subscriptionObject } from "../support/stripe-events";
+import { chargeObject, customerObject, stripeEvent, subscriptionObject } from "../support/stripe-events";
 
 const STRIPE_SECRET = "whsec_test_stripe_secret";
 const CLERK_SECRET = `whsec_${Buffer.from("clerk-secret-bytes-0123456789").toString("base64")}`;
@@ -73,8 +73,8 @@ describe("ingest handler over fauxqs", () => {
     expect(message?.Attributes?.MessageGroupId).toBe("user_ada");
     expect(message?.Attributes?.MessageDeduplicationId).toBe(deduplicationId("stripe", "evt_sub_1", "user_ada"));
     const body = QueueMessageSchema.parse(JSON.parse(message?.Body ?? ""));
-    expect(body).toMatchObject({ v: 1, source: "stripe", event_id: "evt_sub_1", event_type: "customer.subscription.updated", raw: payload });
-    expect(body.upsert?.uid).toBe("user_ada");
+    expect(body).toMatchObject({ v: 2, source: "stripe", event_id: "evt_sub_1", event_type: "customer.subscription.updated", raw: payload });
+    expect(body.uid).toBe("user_ada");
     expect(body.upsert?.properties).toMatchObject({ subscription_status: "active", mrr: 20 });
   });
 
@@ -95,19 +95,33 @@ describe("ingest handler over fauxqs", () => {
     expect(await receiveAll(queues.queueUrl)).toHaveLength(1);
   });
 
-  it("sends an event without a resolvable uid straight to the dead-letter queue with its reason", async () => {
+  it("queues an event without a uid under its customer, for deliver to resolve through the identity directory", async () => {
     const event = stripeEvent("customer.created", customerObject({ metadata: {} }), { id: "evt_nouid" });
     const { payload, headers } = signedStripe(event);
     const handler = createIngestHandler(() => deps());
 
     const response = parseResponse(await handler(apiEvent({ path: "/webhooks/stripe", headers, body: payload })));
 
-    expect(response).toEqual({ status: 202, body: { status: "accepted", event_id: "evt_nouid", upserts: 0, dead_letter: "uid_unresolved" } });
+    expect(response).toEqual({ status: 202, body: { status: "accepted", event_id: "evt_nouid", upserts: 1 } });
+    const [message] = await receiveAll(queues.queueUrl);
+    expect(message?.Attributes?.MessageGroupId).toBe(messageGroupId(null, "stripe", "cus_Test123"));
+    expect(QueueMessageSchema.parse(JSON.parse(message?.Body ?? ""))).toMatchObject({ event_id: "evt_nouid", uid: null, subject: "cus_Test123" });
+    expect(await receiveAll(queues.deadLetterQueueUrl)).toHaveLength(0);
+  });
+
+  it("sends an event that names neither a user nor a customer straight to the dead-letter queue with its reason", async () => {
+    const event = stripeEvent("charge.refunded", chargeObject({ customer: null, metadata: {} }), { id: "evt_guest" });
+    const { payload, headers } = signedStripe(event);
+    const handler = createIngestHandler(() => deps());
+
+    const response = parseResponse(await handler(apiEvent({ path: "/webhooks/stripe", headers, body: payload })));
+
+    expect(response).toEqual({ status: 202, body: { status: "accepted", event_id: "evt_guest", upserts: 0, dead_letter: "uid_unresolved" } });
     expect(await receiveAll(queues.queueUrl)).toHaveLength(0);
     const [letter] = await receiveAll(queues.deadLetterQueueUrl);
     expect(letter?.MessageAttributes?.reason?.StringValue).toBe("uid_unresolved");
     const body = QueueMessageSchema.parse(JSON.parse(letter?.Body ?? ""));
-    expect(body).toMatchObject({ event_id: "evt_nouid", upsert: null, raw: payload });
+    expect(body).toMatchObject({ event_id: "evt_guest", uid: null, raw: payload });
   });
 
   it("answers 503 and acknowledges nothing when the queue is unreachable", async () => {

@@ -185,8 +185,10 @@ describe("local bridge (npm start)", () => {
     const bridge = await startBridge({ ...deliveredTo, FULLSTORY_API_URL: fake.url });
     fake.faults.push({ status: 400 });
     expect((await post(bridge, customerEvent("evt_rejected", { fullstory_uid: "user_r" }))).status).toBe(202);
-    const unresolved = await post(bridge, customerEvent("evt_unresolved", { crm_user: "user_u" }));
-    expect(unresolved).toEqual({ status: 202, body: { status: "accepted", event_id: "evt_unresolved", upserts: 0, dead_letter: "uid_unresolved" } });
+    // Another customer than the rejected one's, whose uid the identity directory has learned by now.
+    const unresolved = await post(bridge, customerEvent("evt_unresolved", { crm_user: "user_u" }, { id: "cus_Unknown" }));
+    // Queued under its customer: deliver finds no uid for it in the directory and parks it to wait there.
+    expect(unresolved).toEqual({ status: 202, body: { status: "accepted", event_id: "evt_unresolved", upserts: 1 } });
 
     let letters: Array<Record<string, unknown>> = [];
     await waitFor("the rejected upsert to be parked", () => fake.requests.some((r) => r.status === 400));
@@ -205,7 +207,7 @@ describe("local bridge (npm start)", () => {
     const redriven = await dlq(["redrive", "--renormalise", "--event", "evt_unresolved"], { STRIPE_UID_METADATA_KEYS: "crm_user" });
     expect(redriven).toMatch(/1 redriven, 0 kept/);
     await waitFor("the redriven event delivered", () => fake.requests.some((r) => accepted(r) && r.body?.uid === "user_u"));
-    expect(fake.users.get("user_u")?.properties).toMatchObject({ stripe_customer_id: "cus_Test123" });
+    expect(fake.users.get("user_u")?.properties).toMatchObject({ stripe_customer_id: "cus_Unknown" });
     const left = JSON.parse(await dlq(["list", "--json"])) as Array<Record<string, unknown>>;
     expect(left.map((l) => l.event_id)).toEqual(["evt_rejected"]);
   });

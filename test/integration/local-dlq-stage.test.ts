@@ -1,7 +1,7 @@
 import { ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../functions/config";
-import { messageGroupId, type QueueMessage } from "../../functions/message";
+import { messageGroupId, type QueueMessage, type QueueMessageV1 } from "../../functions/message";
 import { createSqsQueue } from "../../functions/queue/sqs";
 import { sqsBackend } from "../../tools/dlq-sqs";
 import { startSqs, type FifoQueue, type LoopbackSqs } from "../support/fauxqs";
@@ -18,7 +18,8 @@ afterAll(async () => {
   await sqs.stop();
 });
 
-function message(eventId: string, metadata: Record<string, string>, uid: string | null): QueueMessage {
+/** A dead letter as the first release parked it (version 1): the tool still reads and redrives these. */
+function message(eventId: string, metadata: Record<string, string>, uid: string | null): QueueMessageV1 {
   const raw = JSON.stringify(stripeEvent("customer.updated", customerObject({ metadata }), { id: eventId }));
   return {
     v: 1,
@@ -91,7 +92,7 @@ describe("dlq tool on a deployed stage's SQS queues", () => {
     expect(Messages).toHaveLength(1);
     const moved = JSON.parse(Messages[0]?.Body ?? "") as QueueMessage;
     expect(Messages[0]?.Attributes?.MessageGroupId).toBe("user_u");
-    expect(moved.upsert?.uid).toBe("user_u");
+    expect(moved.uid).toBe("user_u");
     expect(moved.event_id).toBe("evt_unresolved");
     expect((await backend.list()).letters.map((l) => l.event_id).sort()).toEqual(["evt_exhausted", "evt_rejected"]);
   });
@@ -113,7 +114,7 @@ describe("dlq tool on a deployed stage's SQS queues", () => {
     expect(moved.map((m) => (JSON.parse(m.body) as QueueMessage).event_id)).toEqual(["evt_target"]);
     // Right away (no hold to wait out), each user's remaining letters in their original order, failures intact.
     const left = await readQueue(sqs.client, queues.deadLetterQueueUrl);
-    const order = (uid: string) => left.map((m) => JSON.parse(m.body) as QueueMessage).filter((m) => m.upsert?.uid === uid).map((m) => m.event_id);
+    const order = (uid: string) => left.map((m) => JSON.parse(m.body) as QueueMessage).filter((m) => (m as unknown as QueueMessageV1).upsert?.uid === uid).map((m) => m.event_id);
     expect(order("user_r")).toEqual(["evt_r1", "evt_r2", "evt_r4"]);
     expect(order("user_s")).toEqual(["evt_s1", "evt_s2"]);
     for (const m of left) expect(m.attributes).toMatchObject({ reason: "rejected", status: "400", code: "invalid_argument", attempts: "1" });
@@ -127,15 +128,20 @@ describe("dlq tool on a deployed stage's SQS queues", () => {
     expect((await backend.list()).letters.map((l) => l.event_id).sort()).toEqual(["evt_exhausted", "evt_rejected", "evt_unresolved"]);
   });
 
-  it("keeps an unresolved dead letter parked when redriven without --renormalise, and purges everything", async () => {
+  it("redrives every letter without --renormalise, an unresolved one into its customer's group for deliver to look up, and purges", async () => {
     const queues = await sqs.createFifoQueue("dlq-keep");
     await park(queues);
     const backend = sqsBackend(queues, sqs.client);
     const outcomes = await backend.redrive({ renormalise: false, config: loadConfig({}) });
-    expect(outcomes.filter((o) => o.redriven).map((o) => o.event_id).sort()).toEqual(["evt_exhausted", "evt_rejected"]);
-    expect(outcomes.find((o) => o.event_id === "evt_unresolved")).toMatchObject({ redriven: false, why: expect.stringMatching(/--renormalise/) });
-    expect((await backend.list()).letters.map((l) => l.event_id)).toEqual(["evt_unresolved"]);
-    expect(await backend.purge()).toBe(1);
+    expect(outcomes.filter((o) => o.redriven).map((o) => o.event_id).sort()).toEqual(["evt_exhausted", "evt_rejected", "evt_unresolved"]);
+    const moved = await readQueue(sqs.client, queues.queueUrl);
+    expect(moved).toHaveLength(3);
     expect((await backend.list()).letters).toEqual([]);
+
+    const other = await sqs.createFifoQueue("dlq-purge");
+    await park(other);
+    const otherBackend = sqsBackend(other, sqs.client);
+    expect(await otherBackend.purge()).toBe(3);
+    expect((await otherBackend.list()).letters).toEqual([]);
   });
 });

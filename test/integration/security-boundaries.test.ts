@@ -19,6 +19,7 @@ import { startDeliveryLoop } from "../../local/delivery-loop";
 import { createLocalServer, listen } from "../../local/http";
 import { openQueueStore } from "../../local/queue-store";
 import { apiEvent, parseResponse } from "../support/api-event";
+import { startDynamo, type LoopbackDynamo } from "../support/dynamo";
 import { TEST_CLIENT_TIMEOUTS, deliverContainer } from "../support/deliver-container";
 import { startSqs, type LoopbackSqs } from "../support/fauxqs";
 import { startFullstoryFake, type FullstoryFake } from "../support/fullstory-fake";
@@ -41,14 +42,17 @@ const NAME = "Grace Brewster Hopper";
 const stripe = new Stripe("sk_test_unused");
 
 let sqs: LoopbackSqs;
+let dynamo: LoopbackDynamo;
+const STATE_TABLE = "bridge-state";
 let ssm: SsmFake;
 let fullstory: FullstoryFake;
 let n = 0;
 
 beforeAll(async () => {
-  [sqs, ssm, fullstory] = await Promise.all([startSqs(), startSsmFake(), startFullstoryFake({ keys: [KEY] })]);
+  [sqs, ssm, fullstory, dynamo] = await Promise.all([startSqs(), startSsmFake(), startFullstoryFake({ keys: [KEY] }), startDynamo()]);
+  await dynamo.createStateTable(STATE_TABLE);
 });
-afterAll(() => Promise.all([sqs.stop(), ssm.stop(), fullstory.stop()]));
+afterAll(() => Promise.all([sqs.stop(), ssm.stop(), fullstory.stop(), dynamo.stop()]));
 
 function signedStripe(object: Record<string, unknown>, id = `evt_security_${++n}`) {
   const payload = JSON.stringify(stripeEvent("customer.updated", customerObject(object), { id }));
@@ -165,7 +169,7 @@ describe("log lines", () => {
     const param = `/fullstory-bridge/security-${n}/fullstory-api-key`;
     ssm.set(param, KEY);
     fullstory.faultFor = (r) => (r.uid === "sec-rejected" ? { status: 400 } : undefined);
-    const deliver = deliverContainer({ sqs, ssm, fullstory, queue: s.queue, env: { FULLSTORY_API_KEY_PARAMETER: param } });
+    const deliver = deliverContainer({ sqs, dynamo, stateTable: STATE_TABLE, ssm, fullstory, queue: s.queue, env: { FULLSTORY_API_KEY_PARAMETER: param } });
     await drainQueue({ client: sqs.client, queueUrl: s.queue.queueUrl, queueArn: s.queue.queueArn, handler: deliver.handler });
     fullstory.faultFor = undefined;
     expect(fullstory.users.get("sec-ok")?.email).toBe(EMAIL);
@@ -174,14 +178,14 @@ describe("log lines", () => {
     await wrong.post("standard", unauthorised.payload, unauthorised.headers);
     const wrongParam = `/fullstory-bridge/security-${n}/wrong-key`;
     ssm.set(wrongParam, WRONG_KEY);
-    const refused = deliverContainer({ sqs, ssm, fullstory, queue: wrong.queue, env: { FULLSTORY_API_KEY_PARAMETER: wrongParam } });
+    const refused = deliverContainer({ sqs, dynamo, stateTable: STATE_TABLE, ssm, fullstory, queue: wrong.queue, env: { FULLSTORY_API_KEY_PARAMETER: wrongParam } });
     await drainQueue({ client: sqs.client, queueUrl: wrong.queue.queueUrl, queueArn: wrong.queue.queueArn, handler: refused.handler, timeoutMs: 4_000 });
     expect(fullstory.requests.some((r) => r.uid === "sec-unauthorised" && r.status === 401)).toBe(true);
 
     const pinned = await stage();
     const eu = signedStandard({ uid: "sec-pinned", email: EMAIL, display_name: NAME });
     await pinned.post("standard", eu.payload, eu.headers);
-    const euDeliver = deliverContainer({ sqs, ssm, fullstory, queue: pinned.queue, env: { FULLSTORY_API_KEY_PARAMETER: param, FULLSTORY_REGION: "eu1" } });
+    const euDeliver = deliverContainer({ sqs, dynamo, stateTable: STATE_TABLE, ssm, fullstory, queue: pinned.queue, env: { FULLSTORY_API_KEY_PARAMETER: param, FULLSTORY_REGION: "eu1" } });
     await drainQueue({ client: sqs.client, queueUrl: pinned.queue.queueUrl, queueArn: pinned.queue.queueArn, handler: euDeliver.handler });
 
     const deliverLines = [...deliver.lines, ...refused.lines, ...euDeliver.lines].map((l) => JSON.stringify(l));
@@ -236,14 +240,14 @@ describe("data residency", () => {
       expect((await s.post("standard", event.payload, event.headers)).status).toBe(202);
       const param = `/fullstory-bridge/security-${n}/residency-key`;
       ssm.set(param, KEY);
-      const deliver = deliverContainer({ sqs, ssm, fullstory: eu, queue: s.queue, env: { FULLSTORY_API_KEY_PARAMETER: param, FULLSTORY_REGION: "eu1" } });
+      const deliver = deliverContainer({ sqs, dynamo, stateTable: STATE_TABLE, ssm, fullstory: eu, queue: s.queue, env: { FULLSTORY_API_KEY_PARAMETER: param, FULLSTORY_REGION: "eu1" } });
       await drainQueue({ client: sqs.client, queueUrl: s.queue.queueUrl, queueArn: s.queue.queueArn, handler: deliver.handler });
       expect(deliver.lines.map((l) => l.reason)).toContain("region_mismatch");
 
       const dir = mkdtempSync(path.join(tmpdir(), "bridge-residency-"));
       const store = openQueueStore({ dir });
       const config = loadConfig({ FULLSTORY_API_KEY: KEY, FULLSTORY_API_URL: eu.url, FULLSTORY_REGION: "eu1" });
-      await store.send(queueEntry({ v: 1, source: "standard", event_id: "msg_residency", event_type: "upsert", occurred_at: new Date().toISOString(), received_at: new Date().toISOString(), upsert: { uid: "sec-residency-local", properties: {} }, raw: "{}" }));
+      await store.send(queueEntry({ v: 2, source: "standard", event_id: "msg_residency", event_type: "upsert", occurred_at: new Date().toISOString(), received_at: new Date().toISOString(), uid: "sec-residency-local", upsert: { properties: {} }, raw: "{}" }));
       const client = createFullstoryClient(TEST_CLIENT_TIMEOUTS);
       const loop = startDeliveryLoop({ store, deps: { config, logger: createLogger(() => {}), fullstory: client, getApiKey: async () => KEY }, pollMs: 10, log: createLogger(() => {}) });
       for (let i = 0; i < 100 && store.listDeadLetters().length === 0; i++) await new Promise((r) => setTimeout(r, 20));

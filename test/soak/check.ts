@@ -29,10 +29,11 @@ export interface Accounting {
   maxRequestsForOneEvent: number;
 }
 
-// Deliver sends the upsert as the message schema reads it back (its key order), so the key is of that.
+// Deliver sends the uid and the patch as the message schema reads it back (its key order), so the key is of that.
 const keyOf = (m: QueueMessage) => {
-  const { upsert } = QueueMessageSchema.parse(m);
-  return upsert ? idempotencyKey(m.source, m.event_id, upsert.uid, JSON.stringify(upsert)) : undefined;
+  const { uid, upsert } = QueueMessageSchema.parse(m);
+  if (uid === null || !upsert) return undefined;
+  return idempotencyKey(m.source, m.event_id, uid, JSON.stringify({ uid, ...upsert }));
 };
 
 /**
@@ -58,7 +59,7 @@ export function checkOutcome(o: Outcome): { accounting: Accounting; problems: st
       problems.push(`a request to Fullstory carried an unknown Idempotency-Key ${String(r.idempotencyKey)}`);
       continue;
     }
-    if (!isDeepStrictEqual(r.body, JSON.parse(JSON.stringify(m.upsert)))) {
+    if (!isDeepStrictEqual(r.body, JSON.parse(JSON.stringify({ uid: m.uid, ...m.upsert })))) {
       problems.push(`event ${m.event_id}: a request under its Idempotency-Key carried another body`);
     }
     perEvent.set(m.event_id, [...(perEvent.get(m.event_id) ?? []), r]);

@@ -12,7 +12,10 @@ import { createSqsQueue } from "../../functions/queue/sqs";
 import { createSecretsReader } from "../../functions/secrets";
 import { startDeliveryLoop } from "../../local/delivery-loop";
 import { createLocalServer, listen } from "../../local/http";
-import { openQueueStore } from "../../local/queue-store";
+import { openLocalDatabase, openQueueStore } from "../../local/queue-store";
+import { openStateStore } from "../../local/state-store";
+import { createDynamoStateStore } from "../../functions/state/dynamo";
+import { startDynamo } from "../support/dynamo";
 import { apiEvent, parseResponse } from "../support/api-event";
 import { deliverContainer } from "../support/deliver-container";
 import { SOAK_CLIENT_TIMEOUTS } from "./faults";
@@ -121,9 +124,10 @@ async function drained(empty: () => Promise<boolean> | boolean, deadline: number
  */
 export async function runSqsMode(input: ModeInput): Promise<ModeRun> {
   const deadline = Date.now() + input.deadlineMs;
-  const sqs = await startSqs();
+  const [sqs, dynamo] = await Promise.all([startSqs(), startDynamo()]);
   try {
     const queue = await sqs.createFifoQueue("soak", { maxReceiveCount: 5, visibilityTimeoutSeconds: 10 });
+    const stateTable = await dynamo.createStateTable("soak-state");
     const env = { ...input.env, BRIDGE_QUEUE_URL: queue.queueUrl, BRIDGE_DEAD_LETTER_QUEUE_URL: queue.deadLetterQueueUrl };
     const queued = new Map<string, QueueMessage>();
     const port = recording(createSqsQueue({ queueUrl: queue.queueUrl, deadLetterQueueUrl: queue.deadLetterQueueUrl, client: sqs.client }), queued);
@@ -142,7 +146,7 @@ export async function runSqsMode(input: ModeInput): Promise<ModeRun> {
     };
     let stop = false;
     const poller = async () => {
-      const { handler } = deliverContainer({ sqs: sqs, ssm: input.ssm, fullstory: input.fullstory, queue, env: input.env, ssmMaxAttempts: 2, clientTimeouts: SOAK_CLIENT_TIMEOUTS });
+      const { handler } = deliverContainer({ sqs, dynamo, stateTable, ssm: input.ssm, fullstory: input.fullstory, queue, env: input.env, ssmMaxAttempts: 2, clientTimeouts: SOAK_CLIENT_TIMEOUTS });
       while (!stop) {
         const { Messages = [] } = await sqs.client.send(
           new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ["All"] }),
@@ -167,17 +171,22 @@ export async function runSqsMode(input: ModeInput): Promise<ModeRun> {
     stop = true;
     await Promise.all(pollers);
     const letters = await readQueue(sqs.client, queue.deadLetterQueueUrl);
+    // Letters waiting for their account's uid are kept in the state table, not on the dead-letter queue.
+    const waiting = await createDynamoStateStore({ tableName: stateTable, client: dynamo.client }).listParked();
     return {
       queued,
       accepted: sent.accepted,
       // SQS's own redrive moves a message without attributes: that is retries_exhausted.
-      deadLetters: letters.map((l) => ({ body: l.body, reason: l.attributes.reason ?? "retries_exhausted" })),
+      deadLetters: [
+        ...letters.map((l) => ({ body: l.body, reason: l.attributes.reason ?? "retries_exhausted" })),
+        ...waiting.map((l) => ({ body: l.body, reason: l.failure.reason })),
+      ],
       leftOnQueue: await depth(),
       ingestRetries: sent.retries,
       problems: [...sent.problems, ...(ok ? [] : ["the queue did not drain before the deadline"])],
     };
   } finally {
-    await sqs.stop();
+    await Promise.all([sqs.stop(), dynamo.stop()]);
   }
 }
 
@@ -187,7 +196,9 @@ export async function runSqsMode(input: ModeInput): Promise<ModeRun> {
  */
 export async function runLocalMode(input: ModeInput): Promise<ModeRun> {
   const deadline = Date.now() + input.deadlineMs;
-  const store = openQueueStore({ dir: input.dataDir });
+  const db = openLocalDatabase(input.dataDir);
+  const store = openQueueStore({ dir: input.dataDir, db });
+  const state = openStateStore({ dir: input.dataDir, db });
   const queued = new Map<string, QueueMessage>();
   const log = createLogger(() => {});
   const deps = ingestDeps(input.env, input.ssm, recording(store, queued));
@@ -198,7 +209,7 @@ export async function runLocalMode(input: ModeInput): Promise<ModeRun> {
   const fullstory = createFullstoryClient(SOAK_CLIENT_TIMEOUTS);
   const loop = startDeliveryLoop({
     store,
-    deps: { config, logger: log, fullstory, getApiKey: apiKeyGetter(config, parameters) },
+    deps: { config, logger: log, fullstory, state, getApiKey: apiKeyGetter(config, parameters) },
     pollMs: 20,
     log,
   });
@@ -221,6 +232,6 @@ export async function runLocalMode(input: ModeInput): Promise<ModeRun> {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     await fullstory.close();
-    store.close();
+    db.close();
   }
 }

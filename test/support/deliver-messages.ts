@@ -1,21 +1,25 @@
-import { idempotencyKey, messageGroupId, type QueueMessage } from "../../functions/message";
 import type { InboundMessage } from "../../functions/deliver-core";
+import { idempotencyKey, queueEntry, type QueueMessage } from "../../functions/message";
 import { UpsertSchema, type Upsert } from "../../functions/upsert";
 
 let counter = 0;
 
-/** A valid queue message (contract v1) for `uid`; each call gets a fresh event id unless given one. */
+/**
+ * A valid queue message (contract v2) for `uid` (null: a user the payload does not name); each call
+ * gets a fresh event id unless given one.
+ */
 export function queueMessage(uid: string | null, overrides: Partial<QueueMessage> & { properties?: Upsert["properties"] } = {}): QueueMessage {
   const { properties, ...rest } = overrides;
   counter++;
   return {
-    v: 1,
+    v: 2,
     source: "standard",
     event_id: `evt_${counter}`,
     event_type: "upsert",
     occurred_at: "2025-06-01T12:00:00.000Z",
     received_at: "2025-06-01T12:00:01.000Z",
-    upsert: uid === null ? null : { uid, email: `${uid}@example.com`, properties: properties ?? { plan: "pro", seats: counter } },
+    uid,
+    upsert: { email: `${uid ?? "someone"}@example.com`, properties: properties ?? { plan: "pro", seats: counter } },
     raw: "{}",
     ...rest,
   };
@@ -23,20 +27,19 @@ export function queueMessage(uid: string | null, overrides: Partial<QueueMessage
 
 /**
  * The Idempotency-Key deliver sends `upsert` with, for the event `eventId` of `source`: of the
- * upsert as the message schema reads it back (deliver sends that object, in the schema's key order).
+ * upsert as the schema orders it (deliver sends it so).
  */
 export function upsertKey(source: string, eventId: string, upsert: Upsert | Record<string, unknown>): string {
   const read = UpsertSchema.parse(upsert);
   return idempotencyKey(source, eventId, read.uid, JSON.stringify(read));
 }
 
+/** The upsert deliver sends for `message` alone. */
+export const upsertOf = (message: QueueMessage): Upsert => ({ uid: message.uid ?? "", ...(message.upsert ?? { properties: {} }) });
+
 /** The message as the queue would hand it to deliver. */
 export function inbound(message: QueueMessage, receiveCount = 1): InboundMessage {
   counter++;
-  return {
-    id: `msg-${counter}`,
-    body: JSON.stringify(message),
-    groupId: messageGroupId(message.upsert?.uid ?? null, message.source, message.event_id),
-    receiveCount,
-  };
+  const { body, groupId } = queueEntry(message);
+  return { id: `msg-${counter}`, body, groupId, receiveCount };
 }

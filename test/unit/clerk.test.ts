@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { loadConfig, type Config } from "../../functions/config";
+import type { Upsert } from "../../functions/upsert";
 import { clerkSource } from "../../functions/sources/clerk";
 import type { Normalised, Verified } from "../../functions/sources/types";
 import {
@@ -25,6 +26,12 @@ function parseEvent(body: unknown, verified: Verified = VERIFIED) {
 }
 
 const normalise = (body: unknown, config: Config = byId): Normalised => clerkSource.normalise(parseEvent(body), config);
+
+/** The upsert a mapping makes (uid and patch), when it names both. */
+function upsertOf(result: Normalised): Upsert {
+  if (result.kind !== "mapped" || result.mapped.uid === undefined || result.mapped.patch === null) throw new Error(`expected an upsert, got ${JSON.stringify(result)}`);
+  return { uid: result.mapped.uid, ...result.mapped.patch };
+}
 
 describe("clerk source", () => {
   it("verifies a request signed by the official library with Clerk's svix-* headers", () => {
@@ -51,15 +58,12 @@ describe("clerk source", () => {
   });
 
   it("turns user.created into an upsert by Clerk user id with the primary email, full name and signup date", () => {
-    expect(normalise(clerkEvent("user.created", clerkUser()))).toEqual({
-      kind: "upsert",
-      upsert: {
-        uid: USER_ID,
-        email: "ada@example.com",
-        display_name: "Ada Lovelace",
-        properties: { signed_up_at: "2024-06-10T06:13:20.000Z", email_verified: true },
-        schema: { properties: { signed_up_at: "date", email_verified: "bool" } },
-      },
+    expect(upsertOf(normalise(clerkEvent("user.created", clerkUser())))).toEqual({
+      uid: USER_ID,
+      email: "ada@example.com",
+      display_name: "Ada Lovelace",
+      properties: { signed_up_at: "2024-06-10T06:13:20.000Z", email_verified: true },
+      schema: { properties: { signed_up_at: "date", email_verified: "bool" } },
     });
   });
 
@@ -72,48 +76,51 @@ describe("clerk source", () => {
       last_sign_in_at: 1_718_500_000_000,
       primary_email_address_id: OTHER_EMAIL_ID,
     });
-    expect(normalise(clerkEvent("user.updated", user), byExternalId)).toEqual({
-      kind: "upsert",
-      upsert: {
-        uid: "acct-42",
-        email: "ada.old@example.com",
-        display_name: "ada",
-        properties: { signed_up_at: "2024-06-10T06:13:20.000Z", email_verified: false, last_sign_in_at: "2024-06-16T01:06:40.000Z" },
-        schema: { properties: { signed_up_at: "date", email_verified: "bool", last_sign_in_at: "date" } },
-      },
+    expect(upsertOf(normalise(clerkEvent("user.updated", user), byExternalId))).toEqual({
+      uid: "acct-42",
+      email: "ada.old@example.com",
+      display_name: "ada",
+      properties: { signed_up_at: "2024-06-10T06:13:20.000Z", email_verified: false, last_sign_in_at: "2024-06-16T01:06:40.000Z" },
+      schema: { properties: { signed_up_at: "date", email_verified: "bool", last_sign_in_at: "date" } },
     });
   });
 
   it("omits email and display_name when the user has no primary email, name or username", () => {
     const user = clerkUser({ primary_email_address_id: null, first_name: null, last_name: null, username: null });
-    expect(normalise(clerkEvent("user.updated", user))).toEqual({
-      kind: "upsert",
-      upsert: {
-        uid: USER_ID,
-        properties: { signed_up_at: "2024-06-10T06:13:20.000Z", email_verified: false },
-        schema: { properties: { signed_up_at: "date", email_verified: "bool" } },
-      },
+    expect(upsertOf(normalise(clerkEvent("user.updated", user)))).toEqual({
+      uid: USER_ID,
+      properties: { signed_up_at: "2024-06-10T06:13:20.000Z", email_verified: false },
+      schema: { properties: { signed_up_at: "date", email_verified: "bool" } },
     });
   });
 
   it("drops an email longer than Fullstory's 128 characters but keeps the user", () => {
     const long = `${"a".repeat(120)}@example.com`;
     const user = clerkUser({ email_addresses: [clerkEmailAddress(PRIMARY_EMAIL_ID, long)] });
-    const result = normalise(clerkEvent("user.created", user));
-    expect(result.kind === "upsert" && result.upsert).toMatchObject({ uid: USER_ID, display_name: "Ada Lovelace" });
-    expect(result.kind === "upsert" && "email" in result.upsert).toBe(false);
+    const result = upsertOf(normalise(clerkEvent("user.created", user)));
+    expect(result).toMatchObject({ uid: USER_ID, display_name: "Ada Lovelace" });
+    expect("email" in result).toBe(false);
   });
 
   it("marks the account deleted on user.deleted", () => {
-    expect(normalise(clerkEvent("user.deleted", clerkDeletedUser()))).toEqual({
-      kind: "upsert",
-      upsert: { uid: USER_ID, properties: { account_deleted: true }, schema: { properties: { account_deleted: "bool" } } },
+    expect(upsertOf(normalise(clerkEvent("user.deleted", clerkDeletedUser())))).toEqual({
+      uid: USER_ID,
+      properties: { account_deleted: true },
+      schema: { properties: { account_deleted: "bool" } },
     });
   });
 
-  it("cannot resolve a uid when external_id is configured but not set", () => {
-    expect(normalise(clerkEvent("user.updated", clerkUser({ external_id: null })), byExternalId)).toEqual({ kind: "unresolved" });
-    expect(normalise(clerkEvent("user.deleted", clerkDeletedUser()), byExternalId)).toEqual({ kind: "unresolved" });
+  it("names no uid when external_id is configured but not in the payload, leaving the Clerk user id to the identity directory", () => {
+    for (const event of [clerkEvent("user.updated", clerkUser({ external_id: null })), clerkEvent("user.deleted", clerkDeletedUser())]) {
+      const result = normalise(event, byExternalId);
+      expect(result.kind === "mapped" && result.mapped.uid).toBeUndefined();
+      expect(result).toMatchObject({ kind: "mapped", mapped: { subject: USER_ID } });
+    }
+  });
+
+  it("teaches the directory Clerk's user id behind an external_id, and orders each user's events by their time", () => {
+    const result = normalise(clerkEvent("user.updated", clerkUser({ external_id: "acct-42" })), byExternalId);
+    expect(result).toMatchObject({ kind: "mapped", mapped: { uid: "acct-42", subject: USER_ID, order: { key: `user:${USER_ID}` } } });
   });
 
   it("ignores event types it does not map, whatever their data", () => {

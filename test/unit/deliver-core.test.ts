@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { deliverBatch, type DeliverDeps, type InboundMessage } from "../../functions/deliver-core";
+import { loadConfig } from "../../functions/config";
 import { BridgeError, ErrorCode } from "../../functions/errors";
 import type { SendResult } from "../../functions/fullstory/client";
 import type { FullstoryRequest } from "../../functions/fullstory/request";
 import { createLogger } from "../../functions/log";
 import type { QueueMessage } from "../../functions/message";
+import type { Upsert } from "../../functions/upsert";
 import type { DeadLetter } from "../../functions/queue/port";
-import { inbound, queueMessage, upsertKey } from "../support/deliver-messages";
+import { inbound, queueMessage, upsertKey, upsertOf } from "../support/deliver-messages";
 
 interface Harness {
   deps: DeliverDeps;
@@ -26,7 +28,7 @@ function harness(
   const h: Harness = { sent: [], letters: [], lines: [], waits: [], keyCalls: [], deps: undefined as unknown as DeliverDeps };
   let clock = 0;
   h.deps = {
-    config: { fullstory: { apiUrl: "https://api.fullstory.com" } },
+    config: loadConfig({}),
     getApiKey: async (force) => {
       h.keyCalls.push(Boolean(force));
       return "na1.key-one";
@@ -61,7 +63,7 @@ describe("deliverBatch", () => {
     const h = harness(() => ok);
     const qm = queueMessage("a");
     await deliverBatch([inbound(qm)], h.deps);
-    expect(h.sent[0]?.headers["idempotency-key"]).toBe(upsertKey(qm.source, qm.event_id, qm.upsert ?? {}));
+    expect(h.sent[0]?.headers["idempotency-key"]).toBe(upsertKey(qm.source, qm.event_id, upsertOf(qm)));
   });
 
   it("dead-letters an unreadable message as invalid_message with its body verbatim", async () => {
@@ -82,7 +84,7 @@ describe("deliverBatch", () => {
   });
 
   it("dead-letters on a key for another region and sends nothing", async () => {
-    const h = harness(() => ok, { config: { fullstory: { apiUrl: "https://api.fullstory.com", region: "eu1" } } });
+    const h = harness(() => ok, { config: loadConfig({ FULLSTORY_REGION: "eu1" }) });
     await deliverBatch([inbound(queueMessage("a"))], h.deps);
     expect(h.sent).toHaveLength(0);
     expect(h.letters[0]?.failure).toMatchObject({ reason: "region_mismatch", attempts: 0 });
@@ -195,32 +197,57 @@ describe("deliverBatch", () => {
 
   it("fails the later messages of a group unsent after one fails, and keeps other groups going", async () => {
     const h = harness((req) => (uidOf(req) === "a" ? { kind: "retryable", status: 500, code: "server_error" } : ok), {}, 6_000);
-    const a1 = inbound(queueMessage("a"));
+    // One FIFO group holding several users' messages (as before a uid is resolved): no merging across them.
+    const inGroup = (uid: string) => ({ ...inbound(queueMessage(uid)), groupId: "g" });
+    const a1 = inGroup("a");
     const b1 = inbound(queueMessage("b"));
-    const a2 = inbound(queueMessage("a"));
-    const a3 = inbound(queueMessage("a"));
+    const a2 = inGroup("a2");
+    const a3 = inGroup("a3");
     expect(await deliverBatch([a1, b1, a2, a3], h.deps)).toEqual({ failedIds: [a1.id, a2.id, a3.id], deferredIds: [a2.id, a3.id] });
-    // Only a1 was ever sent for group a (retried while time allowed); a2 and a3 stayed unsent.
-    const keysOfA = new Set(h.sent.filter((r) => uidOf(r) === "a").map((r) => r.headers["idempotency-key"]));
-    expect(keysOfA).toEqual(new Set([upsertKey("standard", (JSON.parse(a1.body) as QueueMessage).event_id, (JSON.parse(a1.body) as QueueMessage).upsert ?? {})]));
+    // Only a1 was ever sent for group g (retried while time allowed); a2 and a3 stayed unsent.
+    const sentInGroup = new Set(h.sent.filter((r) => uidOf(r).startsWith("a")).map(uidOf));
+    expect(sentInGroup).toEqual(new Set(["a"]));
     expect(h.sent.map(uidOf)).toContain("b");
   });
 
   it("sends one group strictly in order while other groups run alongside", async () => {
     const events: string[] = [];
     const h = harness(async (req) => {
-      const body = JSON.parse(req.body) as { uid: string; properties: { seats: number } };
-      events.push(`start ${body.uid}:${body.properties.seats}`);
+      const body = JSON.parse(req.body) as { uid: string };
+      events.push(`start ${body.uid}`);
       await new Promise((r) => setTimeout(r, 5));
-      events.push(`end ${body.uid}:${body.properties.seats}`);
+      events.push(`end ${body.uid}`);
       return ok;
     });
-    const msgs = [1, 2, 3].flatMap((seats) => ["a", "b"].map((u) => inbound(queueMessage(u, { properties: { seats } }))));
+    const msgs = [1, 2, 3].flatMap((n) => ["a", "b"].map((group) => ({ ...inbound(queueMessage(`${group}${n}`)), groupId: group })));
     await deliverBatch(msgs, h.deps);
-    const ofA = events.filter((e) => e.includes(" a:"));
-    expect(ofA).toEqual(["start a:1", "end a:1", "start a:2", "end a:2", "start a:3", "end a:3"]);
+    const ofA = events.filter((e) => / a\d/.test(e));
+    expect(ofA).toEqual(["start a1", "end a1", "start a2", "end a2", "start a3", "end a3"]);
     // b started before a finished: groups ran concurrently.
-    expect(events.indexOf("start b:1")).toBeLessThan(events.indexOf("end a:1"));
+    expect(events.indexOf("start b1")).toBeLessThan(events.indexOf("end a1"));
+  });
+
+  it("sends consecutive messages of one user as one upsert that ends where sending them one by one would", async () => {
+    const h = harness(() => ok);
+    const first = queueMessage("merge", { properties: { plan: "basic", seats: 1 } });
+    const second = queueMessage("merge", { properties: { plan: "pro" }, upsert: { display_name: "Ada", properties: { plan: "pro" } } });
+    const msgs = [inbound(first), inbound(second)];
+    expect(await deliverBatch(msgs, h.deps)).toEqual({ failedIds: [], deferredIds: [] });
+    expect(h.sent).toHaveLength(1);
+    expect(JSON.parse(h.sent[0]?.body ?? "")).toEqual({ uid: "merge", email: "merge@example.com", display_name: "Ada", properties: { plan: "pro", seats: 1 } });
+    // The key is the last event's, over the merged body.
+    expect(h.sent[0]?.headers["idempotency-key"]).toBe(upsertKey("standard", second.event_id, JSON.parse(h.sent[0]?.body ?? "") as Upsert));
+    expect(h.lines.filter((l) => l.outcome === "delivered").map((l) => l.merged)).toEqual([2, 2]);
+  });
+
+  it("sends a merged upsert Fullstory refuses again message by message, and parks only the one at fault", async () => {
+    const h = harness((req) => ((JSON.parse(req.body) as Upsert).properties.bad ? { kind: "permanent", status: 400, code: "invalid_argument" } : ok));
+    const good = queueMessage("split", { properties: { plan: "pro" } });
+    const bad = queueMessage("split", { properties: { bad: true } });
+    const msgs = [inbound(good), inbound(bad)];
+    expect(await deliverBatch(msgs, h.deps)).toEqual({ failedIds: [], deferredIds: [] });
+    expect(h.sent.map((r) => Object.keys((JSON.parse(r.body) as Upsert).properties).sort())).toEqual([["bad", "plan"], ["plan"], ["bad"]]);
+    expect(h.letters.map((l) => (JSON.parse(l.body) as QueueMessage).event_id)).toEqual([bad.event_id]);
   });
 
   it("bounds the groups in flight by the concurrency setting", async () => {

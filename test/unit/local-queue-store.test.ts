@@ -23,13 +23,14 @@ afterEach(() => {
 
 function message(eventId: string, uid: string | null = "user_1"): QueueMessage {
   return {
-    v: 1,
+    v: 2,
     source: "stripe",
     event_id: eventId,
     event_type: "customer.updated",
     occurred_at: "2026-01-01T00:00:00.000Z",
     received_at: "2026-01-01T00:00:00.000Z",
-    upsert: uid === null ? null : { uid, properties: { n: Number(eventId.replace(/\D/g, "")) } },
+    uid,
+    upsert: { properties: { n: Number(eventId.replace(/\D/g, "")) } },
     raw: "{}",
   };
 }

@@ -39,7 +39,8 @@ describe("standard source", () => {
       event: { id: "msg_2backendSignup", type: "upsert", occurredAt: "2024-06-10T06:15:00.000Z", data: upsert },
     });
     if (parsed.kind !== "event") return;
-    expect(standardSource.normalise(parsed.event, loadConfig({}))).toEqual({ kind: "upsert", upsert });
+    const { uid, ...patch } = upsert;
+    expect(standardSource.normalise(parsed.event, loadConfig({}))).toEqual({ kind: "mapped", mapped: { uid, patch } });
   });
 
   it("defaults missing properties to none", () => {

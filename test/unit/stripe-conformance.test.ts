@@ -60,19 +60,22 @@ describe("Stripe conformance with Stripe's published example objects", () => {
     const parsed = stripeSource.parse(stripeEvent(type, object), { timestamp: 0 });
     if (parsed.kind !== "event") throw new Error(`${type} with ${name}: ${JSON.stringify(parsed)}`);
     const result = stripeSource.normalise(parsed.event, config);
-    if (result.kind !== "upsert") throw new Error(`${type} with ${name}: ${JSON.stringify(result)}`);
+    if (result.kind !== "mapped" || !result.mapped.patch) throw new Error(`${type} with ${name}: ${JSON.stringify(result)}`);
+    const upsert = { uid: result.mapped.uid, ...result.mapped.patch };
 
-    expect(UpsertSchema.safeParse(result.upsert).error).toBeUndefined();
-    expect(result.upsert.uid).toBe("conformance_user");
-    expect(Object.keys(result.upsert.schema?.properties ?? {}).sort()).toEqual(Object.keys(result.upsert.properties).sort());
+    expect(UpsertSchema.safeParse(upsert).error).toBeUndefined();
+    expect(upsert.uid).toBe("conformance_user");
+    expect(Object.keys(upsert.schema?.properties ?? {}).sort()).toEqual(Object.keys(upsert.properties).sort());
     const customer = type.startsWith("customer.") && !type.startsWith("customer.subscription.") ? object.id : object.customer;
-    expect(result.upsert.properties.stripe_customer_id ?? null).toBe(idOf(customer));
+    expect(upsert.properties.stripe_customer_id ?? null).toBe(idOf(customer));
+    // The identity directory learns the customer behind the uid, when the object names one.
+    expect(result.mapped.subject ?? null).toBe(idOf(customer));
   });
 
-  it("leaves Stripe's example customer unresolved, as its metadata holds no uid", () => {
+  it("leaves Stripe's example customer to the identity directory, as its metadata holds no uid", () => {
     const parsed = stripeSource.parse(stripeEvent("customer.created", resource("customer")), { timestamp: 0 });
     if (parsed.kind !== "event") throw new Error(JSON.stringify(parsed));
-    expect(stripeSource.normalise(parsed.event, config)).toEqual({ kind: "unresolved" });
+    expect(stripeSource.normalise(parsed.event, config)).toMatchObject({ kind: "mapped", mapped: { uid: undefined, subject: resource("customer").id } });
   });
 });
 

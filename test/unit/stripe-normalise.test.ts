@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig, type Config } from "../../functions/config";
 import { stripeSource } from "../../functions/sources/stripe";
-import type { Normalised } from "../../functions/sources/types";
+import type { Mapped, Normalised } from "../../functions/sources/types";
 import { UpsertSchema, type Upsert } from "../../functions/upsert";
 import {
   chargeObject,
@@ -23,18 +23,23 @@ function normalise(body: unknown, config: Config = defaults): Normalised {
   return stripeSource.normalise(parsed.event, config);
 }
 
-/** The upsert an event maps to, checked against Fullstory's limits (UpsertSchema). */
-function upsert(type: string, object: Record<string, unknown>, config?: Config): Upsert {
+/** What an event maps to (it must map). */
+function mapped(type: string, object: Record<string, unknown>, config?: Config): Mapped {
   const result = normalise(stripeEvent(type, object), config);
-  if (result.kind !== "upsert") throw new Error(`expected an upsert, got ${JSON.stringify(result)}`);
-  expect(UpsertSchema.parse(result.upsert)).toEqual(result.upsert);
-  return result.upsert;
+  if (result.kind !== "mapped") throw new Error(`expected a mapping, got ${JSON.stringify(result)}`);
+  return result.mapped;
 }
 
-const uid = (type: string, object: Record<string, unknown>, config?: Config): string | null => {
-  const result = normalise(stripeEvent(type, object), config);
-  return result.kind === "upsert" ? result.upsert.uid : null;
-};
+/** The upsert an event maps to (uid and patch), checked against Fullstory's limits (UpsertSchema). */
+function upsert(type: string, object: Record<string, unknown>, config?: Config): Upsert {
+  const { uid, patch } = mapped(type, object, config);
+  if (uid === undefined || patch === null) throw new Error("expected a uid and a patch");
+  const result = { uid, ...patch };
+  expect(UpsertSchema.parse(result)).toEqual(result);
+  return result;
+}
+
+const uid = (type: string, object: Record<string, unknown>, config?: Config): string | null => mapped(type, object, config).uid ?? null;
 
 const EVENT_AT = "2024-02-01T00:00:00.000Z";
 
@@ -72,10 +77,11 @@ describe("Stripe customer events", () => {
     });
   });
 
-  it("leaves a bare deleted customer (no metadata) unresolved", () => {
-    expect(normalise(stripeEvent("customer.deleted", { id: "cus_Test123", object: "customer", deleted: true }))).toEqual({
-      kind: "unresolved",
-    });
+  it("leaves a bare deleted customer (no metadata) to the identity directory, by its customer id", () => {
+    const m = mapped("customer.deleted", { id: "cus_Test123", object: "customer", deleted: true });
+    expect(m.uid).toBeUndefined();
+    expect(m.subject).toBe("cus_Test123");
+    expect(m.patch?.properties).toEqual({ stripe_customer_id: "cus_Test123", billing_status: "deleted" });
   });
 });
 
@@ -310,9 +316,9 @@ describe("Stripe uid resolution", () => {
     expect(uid("customer.updated", customerObject({ metadata: { fullstory_uid: "u".repeat(257), user_id: "second" } }))).toBe("second");
   });
 
-  it("is unresolved when no candidate holds a uid", () => {
-    expect(normalise(stripeEvent("customer.updated", customerObject({ metadata: { other: "x" } })))).toEqual({ kind: "unresolved" });
-    expect(normalise(stripeEvent("charge.refunded", chargeObject({ metadata: {} })))).toEqual({ kind: "unresolved" });
+  it("names no uid when no candidate holds one, leaving the customer for the identity directory", () => {
+    expect(mapped("customer.updated", customerObject({ metadata: { other: "x" } }))).toMatchObject({ uid: undefined, subject: "cus_Test123" });
+    expect(mapped("charge.refunded", chargeObject({ metadata: {} }))).toMatchObject({ uid: undefined, subject: "cus_Test123" });
   });
 
   it("prefers a checkout session's metadata to its client_reference_id", () => {
@@ -332,7 +338,7 @@ describe("Stripe uid resolution", () => {
       subscription_details: { metadata: { user_id: "old_shape" } },
     });
     expect(uid("invoice.paid", noParentMetadata)).toBe("old_shape");
-    expect(normalise(stripeEvent("invoice.paid", invoiceObject({ parent: null })))).toEqual({ kind: "unresolved" });
+    expect(uid("invoice.paid", invoiceObject({ parent: null }))).toBeNull();
   });
 
   it("tries every configured key on the object before the subscription's metadata", () => {

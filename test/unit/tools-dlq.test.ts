@@ -3,15 +3,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../functions/config";
-import type { QueueMessage } from "../../functions/message";
+import { messageGroupId, type QueueMessageV1 } from "../../functions/message";
+import { rebuildMessage } from "../../functions/message-build";
 import { planRedrive, viewOf } from "../../tools/dead-letters";
 import { failureOf, queueRegion, stageQueues } from "../../tools/dlq-sqs";
-import { renormalise } from "../../tools/renormalise";
 import { sampleEvent } from "../../tools/sample-events";
 
 const NOW = 1_767_225_600;
 
-function queued(source: "stripe" | "clerk" | "standard", raw: object, eventId: string, uid: string | null): QueueMessage {
+/** A dead letter as the first release parked it (version 1): redrive still reads these. */
+function queued(source: "stripe" | "clerk" | "standard", raw: object, eventId: string, uid: string | null): QueueMessageV1 {
   return {
     v: 1,
     source,
@@ -27,21 +28,22 @@ function queued(source: "stripe" | "clerk" | "standard", raw: object, eventId: s
 describe("dead-letter redrive plans", () => {
   const unresolved = queued("stripe", { ...sampleEvent("stripe", "invoice.paid", { now: NOW }), id: "evt_u" }, "evt_u", null);
 
-  it("keeps an unresolved letter parked unless asked to re-normalise", () => {
-    expect(planRedrive(JSON.stringify(unresolved), { renormalise: false, config: loadConfig({}) })).toMatchObject({
-      kind: "keep",
-      why: expect.stringMatching(/--renormalise/),
-    });
+  it("sends an unresolved letter back as it was, grouped by its customer, for deliver to look up again", () => {
+    const plan = planRedrive(JSON.stringify(unresolved), { renormalise: false, config: loadConfig({}) });
+    const customer = (unresolved.raw.match(/"customer":"(cus_[^"]+)"/) ?? [])[1] as string;
+    expect(plan).toEqual({ kind: "send", body: JSON.stringify(unresolved), groupId: messageGroupId(null, "stripe", customer) });
   });
 
-  it("re-normalises with today's uid keys into the resolved uid's group", () => {
+  it("re-normalises with today's uid keys into the resolved uid's group, as a version-2 message", () => {
     const plan = planRedrive(JSON.stringify(unresolved), { renormalise: true, config: loadConfig({ STRIPE_UID_METADATA_KEYS: "signup_source" }) });
     expect(plan).toMatchObject({ kind: "send", groupId: "website" });
-    if (plan.kind === "send") expect(JSON.parse(plan.body)).toMatchObject({ event_id: "evt_u", upsert: { uid: "website" }, raw: unresolved.raw });
+    if (plan.kind === "send") expect(JSON.parse(plan.body)).toMatchObject({ v: 2, event_id: "evt_u", uid: "website", raw: unresolved.raw });
   });
 
-  it("says so when today's settings still cannot resolve the uid", () => {
-    expect(planRedrive(JSON.stringify(unresolved), { renormalise: true, config: loadConfig({}) })).toMatchObject({ kind: "keep" });
+  it("re-normalises into the customer's group when today's settings still find no uid in the event", () => {
+    const plan = planRedrive(JSON.stringify(unresolved), { renormalise: true, config: loadConfig({}) });
+    expect(plan).toMatchObject({ kind: "send" });
+    if (plan.kind === "send") expect(JSON.parse(plan.body)).toMatchObject({ v: 2, uid: null, subject: expect.stringMatching(/^cus_/) });
   });
 
   it("keeps a letter parked when today's mapping would build an upsert Fullstory refuses", () => {
@@ -49,7 +51,7 @@ describe("dead-letter redrive plans", () => {
     event.data.object.customer = `cus_${"x".repeat(9_000)}`;
     const letter = queued("stripe", { ...event, id: "evt_long" }, "evt_long", null);
     const config = loadConfig({ STRIPE_UID_METADATA_KEYS: "signup_source" });
-    expect(renormalise(letter, config)).toEqual({ kind: "invalid", issues: ["upsert.properties.stripe_customer_id"] });
+    expect(rebuildMessage(letter, config)).toEqual({ kind: "invalid", issues: ["upsert.properties.stripe_customer_id"] });
     expect(planRedrive(JSON.stringify(letter), { renormalise: true, config })).toMatchObject({ kind: "keep", why: expect.stringMatching(/stripe_customer_id/) });
   });
 
@@ -63,11 +65,13 @@ describe("dead-letter redrive plans", () => {
 
   it("re-normalises Standard Webhooks sources, whose event id the message kept from the signature headers", () => {
     const clerk = queued("clerk", sampleEvent("clerk", "user.created", { uid: "user_c", now: NOW }) as object, "msg_clerk", "user_c");
-    expect(renormalise(clerk, loadConfig({}))).toMatchObject({ kind: "message", message: { event_id: "msg_clerk", upsert: { uid: "user_c" } } });
-    expect(renormalise(clerk, loadConfig({ CLERK_UID_FIELD: "external_id" }))).toEqual({ kind: "unresolved" });
+    expect(rebuildMessage(clerk, loadConfig({}))).toMatchObject({ kind: "message", message: { event_id: "msg_clerk", uid: "user_c" } });
+    // Under external_id the sample names none: the message waits on Clerk's user id instead.
+    expect(rebuildMessage(clerk, loadConfig({ CLERK_UID_FIELD: "external_id" }))).toMatchObject({ kind: "message", message: { uid: null, subject: "user_c" } });
     const standard = queued("standard", sampleEvent("standard", "upsert", { uid: "user_s", now: NOW }) as object, "msg_std", "user_s");
-    const rebuilt = renormalise(standard, loadConfig({}));
-    expect(rebuilt).toMatchObject({ kind: "message", groupId: "user_s", message: { event_id: "msg_std", upsert: { uid: "user_s" } } });
+    const plan = planRedrive(JSON.stringify(standard), { renormalise: true, config: loadConfig({}) });
+    expect(plan).toMatchObject({ kind: "send", groupId: "user_s" });
+    if (plan.kind === "send") expect(JSON.parse(plan.body)).toMatchObject({ v: 2, event_id: "msg_std", uid: "user_s" });
   });
 });
 

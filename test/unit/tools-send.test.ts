@@ -44,7 +44,7 @@ describe("send tool samples", () => {
     expect(parsed.kind).toBe("event");
     if (parsed.kind !== "event") return;
     expect(parsed.event.type).toBe(type);
-    expect(src.normalise(parsed.event, config)).toMatchObject({ kind: "upsert", upsert: { uid: "user_sample" } });
+    expect(src.normalise(parsed.event, config)).toMatchObject({ kind: "mapped", mapped: { uid: "user_sample" } });
   });
 
   it("weighs a Stripe sample like a real delivery: a few kilobytes", () => {
@@ -52,11 +52,13 @@ describe("send tool samples", () => {
     expect(bytes).toBeGreaterThan(1500);
   });
 
-  it("builds a Stripe sample without a uid that the mapping cannot resolve", () => {
+  it("builds a Stripe sample without a uid, which only the identity directory (its customer) can resolve", () => {
     const body = sampleEvent("stripe", "invoice.paid", { now: NOW });
     const parsed = SOURCES.stripe.parse(body, { timestamp: NOW });
     expect(parsed.kind).toBe("event");
-    if (parsed.kind === "event") expect(SOURCES.stripe.normalise(parsed.event, config)).toEqual({ kind: "unresolved" });
+    const normalised = parsed.kind === "event" ? SOURCES.stripe.normalise(parsed.event, config) : undefined;
+    expect(normalised?.kind === "mapped" && normalised.mapped.uid).toBeUndefined();
+    expect(normalised).toMatchObject({ kind: "mapped", mapped: { subject: expect.stringMatching(/^cus_/) } });
   });
 
   it("has no sample for an event type the mapping does not handle", () => {

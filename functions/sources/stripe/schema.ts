@@ -32,9 +32,23 @@ export const CustomerSchema = z.object({
 
 /** `customer.deleted` carries the customer as it was; a bare `{id, deleted: true}` is accepted too. */
 export const DeletedCustomerSchema = z.object({ id: z.string(), metadata: Metadata });
+export type Customer = z.infer<typeof CustomerSchema>;
 
 export const IntervalSchema = z.enum(["day", "week", "month", "year"]);
 export type Interval = z.infer<typeof IntervalSchema>;
+
+/** A decimal amount in minor units, as Stripe writes `unit_amount_decimal` ("0.5": half a cent). */
+const DecimalText = z.string().regex(/^-?\d+(\.\d+)?$/);
+
+/** https://docs.stripe.com/api/prices/object#price_object-tiers (present only when expanded) */
+const TierSchema = z.object({
+  up_to: z.number().int().nullable(),
+  unit_amount: z.number().int().nullish(),
+  unit_amount_decimal: DecimalText.nullish(),
+  flat_amount: z.number().int().nullish(),
+  flat_amount_decimal: DecimalText.nullish(),
+});
+export type Tier = z.infer<typeof TierSchema>;
 
 /** https://docs.stripe.com/api/prices/object (a subscription item's price is always recurring) */
 const PriceSchema = z.object({
@@ -42,13 +56,24 @@ const PriceSchema = z.object({
   lookup_key: z.string().nullish(),
   nickname: z.string().nullish(),
   product: Expandable.nullish(),
-  // null for tiered prices (the amount then depends on the tiers).
+  // null for tiered prices (the amount then depends on the tiers) and for sub-cent prices, whose
+  // amount is only in `unit_amount_decimal`.
   unit_amount: z.number().int().nullable(),
-  recurring: z.object({ interval: IntervalSchema, interval_count: z.number().int().positive() }),
+  unit_amount_decimal: DecimalText.nullish(),
+  billing_scheme: z.enum(["per_unit", "tiered"]).nullish(),
+  tiers_mode: z.enum(["graduated", "volume"]).nullish(),
+  tiers: z.array(TierSchema).nullish(),
+  recurring: z.object({
+    interval: IntervalSchema,
+    interval_count: z.number().int().positive(),
+    // Metered prices bill what was used: nothing is known of it until the invoice.
+    usage_type: z.enum(["licensed", "metered"]).nullish(),
+  }),
 });
+export type Price = z.infer<typeof PriceSchema>;
 
 /** https://docs.stripe.com/api/subscription_items/object (`quantity` is absent for metered prices) */
-const SubscriptionItemSchema = z.object({
+export const SubscriptionItemSchema = z.object({
   price: PriceSchema,
   quantity: z.number().int().nonnegative().optional(),
   current_period_end: Seconds.optional(),
@@ -63,8 +88,10 @@ export const SubscriptionSchema = z.object({
   customer: Expandable,
   status: z.string(),
   currency: z.string(),
-  // Stripe does not let a subscription lose its last item.
-  items: z.object({ data: z.tuple([SubscriptionItemSchema], SubscriptionItemSchema) }),
+  created: Seconds.optional(),
+  // Stripe does not let a subscription lose its last item. A list embedded in an object holds at
+  // most ten entries; `has_more` says there are others (https://docs.stripe.com/api/pagination).
+  items: z.object({ data: z.tuple([SubscriptionItemSchema], SubscriptionItemSchema), has_more: z.boolean().optional() }),
   trial_end: Seconds.nullish(),
   canceled_at: Seconds.nullish(),
   cancel_at_period_end: z.boolean(),
@@ -93,6 +120,8 @@ export const InvoiceSchema = z.object({
   subscription_details: SubscriptionDetails,
 });
 
+export type Invoice = z.infer<typeof InvoiceSchema>;
+
 /** https://docs.stripe.com/api/checkout/sessions/object */
 export const CheckoutSessionSchema = z.object({
   id: z.string(),
@@ -111,6 +140,7 @@ export const ChargeSchema = z.object({
   currency: z.string(),
   metadata: Metadata,
 });
+export type Charge = z.infer<typeof ChargeSchema>;
 
 /** The schema of `data.object` for each event type the default mapping handles. */
 export const OBJECT_SCHEMAS = {
@@ -130,19 +160,39 @@ export const OBJECT_SCHEMAS = {
 
 export type StripeEventType = keyof typeof OBJECT_SCHEMAS;
 
-/** A mapped event's type with its validated `data.object`; `type` narrows `object`. */
-export type StripeData = {
-  [K in StripeEventType]: { type: K; object: z.infer<(typeof OBJECT_SCHEMAS)[K]> };
-}[StripeEventType];
+/**
+ * A mapped event's type with its validated `data.object` (`type` narrows `object`), or a thin
+ * event of a mapped type, which names its related object only.
+ */
+export type StripeData =
+  | {
+      [K in StripeEventType]: { type: K; object: z.infer<(typeof OBJECT_SCHEMAS)[K]> };
+    }[StripeEventType]
+  | { type: "thin"; of: StripeEventType; related: { id: string; type: string } };
 
 /**
  * The event envelope. https://docs.stripe.com/api/events/object
  * `data.object` is checked against its type's schema only once the type is known to be mapped.
  */
-const JsonObject = z.custom<Record<string, unknown>>(
+export const JsonObject = z.custom<Record<string, unknown>>(
   (value) => typeof value === "object" && value !== null && !Array.isArray(value),
   "expected an object",
 );
+
+/**
+ * A thin event from an event destination: no object, only `related_object`, which API mode fetches.
+ * `created` is an ISO-8601 string here, unlike a snapshot event's seconds.
+ * https://docs.stripe.com/event-destinations#thin-payload
+ */
+export const ThinEventSchema = z.object({
+  object: z.literal("v2.core.event"),
+  id: z.string().min(1),
+  type: z.string().min(1),
+  created: z.iso.datetime({ offset: true }),
+  livemode: z.boolean(),
+  related_object: z.object({ id: z.string().min(1), type: z.string().min(1), url: z.string() }).nullish(),
+});
+export type ThinEvent = z.infer<typeof ThinEventSchema>;
 
 export const EnvelopeSchema = z.object({
   id: z.string().min(1),
