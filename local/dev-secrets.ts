@@ -15,19 +15,28 @@ import { BridgeError, ErrorCode } from "../functions/errors";
  */
 export const DEV_SECRETS_FILE = "dev-secrets.json";
 
-const DevSecretsSchema = z.object({ stripe: z.string().min(1), clerk: z.string().min(1), standard: z.string().min(1) });
-type DevSecrets = z.infer<typeof DevSecretsSchema>;
+/**
+ * How each source's development secret is made, in the format its senders use: Stripe's endpoint
+ * secrets are `whsec_` and an opaque string, used as the HMAC key verbatim; Standard Webhooks'
+ * (Clerk, the team's own backend) are `whsec_<base64 key>`.
+ */
+const DEV_SECRET: Readonly<Record<SourceName, () => string>> = {
+  stripe: () => `whsec_${randomBytes(24).toString("hex")}`,
+  clerk: () => `whsec_${randomBytes(24).toString("base64")}`,
+  standard: () => `whsec_${randomBytes(24).toString("base64")}`,
+};
 
-/** Stripe's endpoint secrets are `whsec_` and an opaque string, used as the HMAC key verbatim; Standard Webhooks' are `whsec_<base64 key>`. */
-function generate(): DevSecrets {
-  return {
-    stripe: `whsec_${randomBytes(24).toString("hex")}`,
-    clerk: `whsec_${randomBytes(24).toString("base64")}`,
-    standard: `whsec_${randomBytes(24).toString("base64")}`,
-  };
-}
+const DevSecretsSchema = z.record(z.string(), z.string().min(1));
+type DevSecrets = Record<SourceName, string>;
 
-/** Reads the data directory's development secrets, creating the file on first use (`wx`: two processes racing agree on one file). */
+const generate = (have: Partial<DevSecrets> = {}): DevSecrets =>
+  Object.fromEntries(SOURCE_NAMES.map((name) => [name, have[name] ?? DEV_SECRET[name]()])) as DevSecrets;
+
+/**
+ * Reads the data directory's development secrets, creating the file on first use (`wx`: two
+ * processes racing agree on one file). A file made before a source existed gains that source's
+ * secret; the others are kept.
+ */
 function loadOrCreate(file: string): DevSecrets {
   mkdirSync(path.dirname(file), { recursive: true });
   try {
@@ -39,7 +48,11 @@ function loadOrCreate(file: string): DevSecrets {
   if (!parsed.success) {
     throw new BridgeError(ErrorCode.ConfigInvalid, `${file} is not a development secrets file: delete it and it is generated again.`);
   }
-  return parsed.data;
+  const have = parsed.data as Partial<DevSecrets>;
+  if (SOURCE_NAMES.every((name) => have[name])) return have as DevSecrets;
+  const completed = generate(have);
+  writeFileSync(file, `${JSON.stringify(completed, null, 2)}\n`, { mode: 0o600 });
+  return completed;
 }
 
 /** Where each source's secret came from, for the start banner and the send tool's messages. */

@@ -1,7 +1,12 @@
-import { isoTime } from "../../iso-time";
-import { LIMITS, type PropertyType, type UserPatch } from "../../upsert";
+import type { UserPatch } from "../../upsert";
+import { PAYING_STATUSES, bool, date, dateIso as isoDate, int, patchOf, perMonth, real, str } from "../billing";
 import { toMajorUnits } from "./currency";
-import type { Charge, Customer, Expandable, Interval, Invoice, Metadata, Price, Subscription } from "./schema";
+import type { Charge, Customer, Expandable, Invoice, Price, Subscription } from "./schema";
+
+export { firstUid, fromMetadata, patchOf, str } from "../billing";
+
+/** An event's own ISO time as a date property (always set: the event has a time). */
+export const dateIso = (value: string) => isoDate(value) as NonNullable<ReturnType<typeof isoDate>>;
 
 /**
  * The default mapping's building blocks (DESIGN.md, "Default mapping"): from Stripe objects to the
@@ -9,61 +14,9 @@ import type { Charge, Customer, Expandable, Interval, Invoice, Metadata, Price, 
  * snapshot) and API mode (the object as Stripe holds it now), so both write the same names.
  */
 
-/** A property with its declared Fullstory type, or undefined to leave it out of the patch. */
-export type Typed = readonly [PropertyType, string | number | boolean] | undefined;
-
-const iso = (seconds: number): string => isoTime(seconds * 1000);
-export const str = (value: string | null | undefined): Typed => (value == null ? undefined : ["str", value]);
-export const date = (seconds: number | null | undefined): Typed => (seconds == null ? undefined : ["date", iso(seconds)]);
-export const dateIso = (value: string): Typed => ["date", value];
-const int = (value: number): Typed => ["int", value];
-const real = (value: number): Typed => ["real", value];
-const bool = (value: boolean | null | undefined): Typed => (value == null ? undefined : ["bool", value]);
-
 /** The id of a field Stripe sends as an id or as the expanded object. */
 export const idOf = (value: Expandable | null | undefined): string | undefined =>
   value == null ? undefined : typeof value === "string" ? value : value.id;
-
-export const fromMetadata = (metadata: Metadata, keys: readonly string[]): (string | undefined)[] =>
-  keys.map((key) => (metadata && Object.hasOwn(metadata, key) ? metadata[key] : undefined));
-
-/**
- * The first usable uid among the candidates, in order. Empty values are skipped (Stripe clears a
- * metadata key by setting it to ""), and so are values over Fullstory's uid limit, which it would refuse.
- */
-export const firstUid = (candidates: (string | null | undefined)[]): string | undefined =>
-  candidates.find((c): c is string => typeof c === "string" && c.length > 0 && c.length <= LIMITS.uid);
-
-/** Fullstory refuses an over-long email or display name; leaving it out keeps the rest of the upsert. */
-const fits = (value: string | null | undefined, limit: number): string | undefined => (value && value.length <= limit ? value : undefined);
-
-/** The patch of `props` (undefined ones left out), each declared in `schema.properties`, with the person's email and name. */
-export function patchOf(props: Record<string, Typed>, person: { email?: string | null; name?: string | null } = {}): UserPatch {
-  const properties: UserPatch["properties"] = {};
-  const types: Record<string, PropertyType> = {};
-  for (const name in props) {
-    const typed = props[name];
-    if (typed === undefined) continue;
-    properties[name] = typed[1];
-    types[name] = typed[0];
-  }
-  const patch: UserPatch = { properties, schema: { properties: types } };
-  const email = fits(person.email, LIMITS.email);
-  const displayName = fits(person.name, LIMITS.displayName);
-  if (email !== undefined) patch.email = email;
-  if (displayName !== undefined) patch.display_name = displayName;
-  return patch;
-}
-
-/**
- * Months per billing interval, to bring a price to one month: a year is 12 months (÷ 12), a week
- * 12/52 of a month (× 52/12), a day 12/365 (× 365/12). A price billed every `interval_count`
- * intervals is further divided by that count (3-monthly: ÷ 3).
- */
-const MONTHS_PER_INTERVAL: Readonly<Record<Interval, number>> = { day: 12 / 365, week: 12 / 52, month: 1, year: 12 };
-
-/** Statuses whose subscription brings in revenue: https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses */
-const PAYING = new Set(["active", "past_due"]);
 
 /** A minor-unit amount from its integer and its decimal text (the decimal wins: it is the exact one). */
 const amountOf = (integer: number | null | undefined, decimal: string | null | undefined): number | undefined =>
@@ -111,7 +64,7 @@ export function monthlyRevenue(subscription: Subscription): number {
     const quantity = item.quantity ?? 0;
     const perPeriod =
       price.billing_scheme === "tiered" ? tieredAmount(price, quantity) ?? 0 : (amountOf(price.unit_amount, price.unit_amount_decimal) ?? 0) * quantity;
-    return sum + perPeriod / (MONTHS_PER_INTERVAL[price.recurring.interval] * price.recurring.interval_count);
+    return sum + perMonth(perPeriod, price.recurring.interval, price.recurring.interval_count);
   }, 0);
   return toMajorUnits(minor, subscription.currency);
 }
@@ -128,7 +81,7 @@ export function subscriptionPatch(subscription: Subscription, status: string = s
     plan_interval_count: int(price.recurring.interval_count),
     subscription_status: str(status),
     seats: int(subscription.items.data.reduce((sum, item) => sum + (item.quantity ?? 0), 0)),
-    mrr: real(PAYING.has(status) ? monthlyRevenue(subscription) : 0),
+    mrr: real(PAYING_STATUSES.has(status) ? monthlyRevenue(subscription) : 0),
     currency: str(subscription.currency),
     trial_ends_at: date(subscription.trial_end),
     // API 2025-03-31 and later: on the item; earlier: on the subscription.
