@@ -7,7 +7,7 @@ import type { Refresher } from "./refresh";
 import { stateKey, STRIPE_API_KEY_SUBJECT, type StateSnapshot } from "./state/port";
 import { mergePatches } from "./upsert";
 import { deadLetter, redriveWaiting } from "./delivery/park";
-import { prepare, type BatchState, type Ready } from "./delivery/prepare";
+import { learn, prepare, type BatchState, type Ready } from "./delivery/prepare";
 import { batchKey, sendUpsert, type BatchKey } from "./delivery/send";
 import { logMessage, type DeliverDeps, type InboundMessage, type Outcome } from "./delivery/types";
 
@@ -80,6 +80,17 @@ export async function deliverBatch(messages: InboundMessage[], deps: DeliverDeps
     deps.logger.warn("state store unavailable", { error: isBridgeError(err) ? err.code : "unexpected", messages: decoded.length });
     for (const { m } of decoded) failed.add(m.id);
     return result(messages, failed, deferred);
+  }
+
+  // What the batch teaches the directory is learned first, in queue order: a uid that changed
+  // applies to every event of the batch resolved through the account, whichever group it is in.
+  for (const { message: q } of decoded) {
+    if (q.uid === null || q.subject === undefined || !deps.state) continue;
+    try {
+      await learn(deps, q.source, q.subject, q.uid, batch);
+    } catch (err) {
+      deps.logger.warn("identity not learned", { source: q.source, error: isBridgeError(err) ? err.code : "unexpected" });
+    }
   }
 
   const groups = new Map<string, Decoded[]>();

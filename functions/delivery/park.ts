@@ -79,8 +79,8 @@ export async function parkWaiting(deps: DeliverDeps, m: InboundMessage, message:
 /**
  * Puts the letters waiting on `subject` back on the queue, with `uid` when it is known now (each
  * then goes into that user's FIFO group), and takes them out of the state store. Send first, then
- * remove: a crash in between duplicates a letter, which the queue's deduplication id (source, event
- * id, uid) and Fullstory's Idempotency-Key make harmless. Resolves with how many went back.
+ * remove: a crash in between sends a letter twice, which its release's deduplication id and
+ * Fullstory's Idempotency-Key make harmless. Resolves with how many went back.
  */
 export async function redriveWaiting(deps: DeliverDeps, source: string, subject: string, uid: string | undefined): Promise<number> {
   const { state } = deps;
@@ -90,7 +90,12 @@ export async function redriveWaiting(deps: DeliverDeps, source: string, subject:
   for (const letter of letters) {
     const message = readQueueMessage(letter.body, deps.config);
     if (!message) continue;
-    await deps.queue.send(queueEntry(uid === undefined ? message : { ...message, uid }), parkingTime(deps));
+    const entry = queueEntry(uid === undefined ? message : { ...message, uid });
+    // Not the message's own deduplication id: a letter released within five minutes of its first
+    // sending would be dropped as a duplicate of itself. One per parking, so a release repeated
+    // after a crash is still dropped. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/using-messagededuplicationid-property.html
+    const deduplicationId = createHash("sha256").update(`released\n${letter.id}\n${entry.deduplicationId}`).digest("hex");
+    await deps.queue.send({ ...entry, deduplicationId }, parkingTime(deps));
     await state.unpark(letter, parkingTime(deps));
     moved++;
   }

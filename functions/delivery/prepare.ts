@@ -103,7 +103,7 @@ export async function prepare(m: InboundMessage, message: QueueMessage, batch: B
  * Records `subject → uid`. When that is news, the letters waiting on the subject go back on the
  * queue; when it replaces another uid, the change is logged (it takes effect from now on).
  */
-async function learn(deps: DeliverDeps, source: string, subject: string, uid: string, batch: BatchState): Promise<void> {
+export async function learn(deps: DeliverDeps, source: string, subject: string, uid: string, batch: BatchState): Promise<void> {
   const state = deps.state;
   if (!state) return;
   const key = stateKey(source, subject);

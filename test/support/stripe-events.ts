@@ -165,3 +165,21 @@ export function stripeEvent(type: string, object: Json, overrides: Json = {}): J
     ...overrides,
   };
 }
+
+/**
+ * A thin event, as an event destination sends it: the v1 event type prefixed `v1.`, no object, only
+ * `related_object`. https://docs.stripe.com/event-destinations#thin-payload
+ */
+export function thinEvent(type: string, related: { id: string; type: string }, overrides: Json = {}): Json {
+  return {
+    id: "evt_thin_Test123",
+    object: "v2.core.event",
+    type: `v1.${type}`,
+    created: new Date(EVENT_CREATED * 1000).toISOString(),
+    livemode: false,
+    context: null,
+    reason: null,
+    related_object: { ...related, url: `/v1/${related.type}s/${related.id}` },
+    ...overrides,
+  };
+}

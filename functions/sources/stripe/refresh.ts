@@ -1,4 +1,5 @@
 import type { Config } from "../../config";
+import type { UserPatch } from "../../upsert";
 import type { CurrentState, Refresher, RefreshOptions } from "../../refresh";
 import type { StripeApi, StripeCallOptions } from "./api";
 import { customerPatch, deletedCustomerPatch, firstUid, fromMetadata, paymentFailedPatch, paymentPatch, refundPatch, subscriptionPatch } from "./mapping";
@@ -34,6 +35,14 @@ const STATUS_RANK: Readonly<Record<string, number>> = {
 export function currentSubscription(subscriptions: readonly Subscription[]): Subscription | undefined {
   const rank = (s: Subscription) => STATUS_RANK[s.status] ?? 8;
   return [...subscriptions].sort((a, b) => rank(a) - rank(b) || (b.created ?? 0) - (a.created ?? 0))[0];
+}
+
+/**
+ * An invoice's copy of the customer's email and name is as of when it was made; in API mode the
+ * Customer itself, as Stripe holds it now, is what names the person (customer events write it).
+ */
+function withoutPerson({ email: _email, display_name: _name, ...patch }: UserPatch): UserPatch {
+  return patch;
 }
 
 /**
@@ -120,11 +129,11 @@ export function createStripeRefresher(api: StripeApi, config: Config, now: () =>
           const invoices = await stripe.paidInvoices(refresh.id, options);
           // The newest payment above 0 (see paymentPatch); none yet leaves last_payment_* alone.
           const paid = invoices.find((invoice) => invoice.amount_paid > 0) ?? invoices[0];
-          return paid ? family(paymentPatch(paid, iso(eventAt))) : "missing";
+          return paid ? family(withoutPerson(paymentPatch(paid, iso(eventAt)))) : "missing";
         }
         case REFRESH.invoice: {
           const invoice = await stripe.invoice(refresh.id, options);
-          return invoice ? { patch: paymentFailedPatch(invoice, iso(eventAt)), asOf: eventAt } : "missing";
+          return invoice ? { patch: withoutPerson(paymentFailedPatch(invoice, iso(eventAt))), asOf: eventAt } : "missing";
         }
         case REFRESH.charge: {
           const charge = await stripe.charge(refresh.id, options);
