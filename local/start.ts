@@ -58,6 +58,14 @@ function fullstoryTarget(config: Config): Pick<DeliverDeps, "fullstory" | "getAp
   };
 }
 
+/** Whether Stripe events are written as their snapshots or as Stripe holds the objects now (docs/sources/stripe.md#api-mode). */
+function stripeApiLine(config: Config): string {
+  const api = config.stripeApi;
+  if (!api) return "off: events are written as they arrived; set STRIPE_API_KEY (a restricted read-only key) to read each object from Stripe";
+  const from = api.key.kind === "parameter" ? `SSM parameter ${api.key.name}` : "STRIPE_API_KEY";
+  return `on: each object read from ${api.url} with the key from ${from}`;
+}
+
 async function main(): Promise<void> {
   let config: Config;
   let devSecretsFile: string | undefined;
@@ -120,6 +128,7 @@ async function main(): Promise<void> {
     say(`  ${name.padEnd(10)}  ${`${base}/webhooks/${name}`.padEnd(base.length + 20)} ${origin}`);
   }
   say(`  fullstory   ${banner}`);
+  say(`  stripe api  ${stripeApiLine(config)}`);
   const dead = store.listDeadLetters().length;
   say(`  data        ${path.resolve(config.dataDir)}   ${store.depth()} queued, ${dead} dead letter(s)${released ? `, ${released} resumed after a restart` : ""}`);
   say("  Stop with Ctrl-C. Try: npm run send -- stripe customer.subscription.updated");

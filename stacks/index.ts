@@ -2,15 +2,18 @@ import { createDeadLetterAlarm } from "./alarm";
 import { createApi } from "./api";
 import { createQueues } from "./queue";
 import type { StageSettings } from "./settings";
+import { createStateTable } from "./state";
 
 /**
  * Declares the whole bridge for one stage and returns what `sst deploy` prints and writes to
  * `.sst/outputs.json`: the stage, the API's base URL, one webhook URL per enabled source (the
  * address to give Stripe, Clerk or your backend), and the queues' URLs and names (`npm run dlq --
- * <verb> --stage <stage>` reads the URLs from that file, and checks `stage` against its own).
+ * <verb> --stage <stage>` reads the URLs from that file, and checks `stage` against its own), and
+ * the state table's name (where letters waiting for a uid are kept).
  */
 export function bridge(settings: StageSettings) {
-  const { queue, deadLetter } = createQueues(settings);
+  const state = createStateTable(settings);
+  const { queue, deadLetter } = createQueues(settings, state);
   const { api } = createApi(settings, { queue, deadLetter });
   createDeadLetterAlarm(settings, deadLetter);
   const webhookUrls = Object.fromEntries(
@@ -24,5 +27,6 @@ export function bridge(settings: StageSettings) {
     queueName: queue.nodes.queue.name,
     deadLetterQueueUrl: deadLetter.url,
     deadLetterQueueName: deadLetter.nodes.queue.name,
+    stateTableName: state.name,
   };
 }

@@ -1,6 +1,7 @@
 import { SQS_LIMITS } from "../functions/queue/limits";
 import { readParameters } from "./iam";
 import { deliverEnvironment, type StageSettings } from "./settings";
+import { stateTableAccess } from "./state";
 
 // Dead letters wait for a redrive as long as SQS keeps anything (14 days; the default is 4).
 // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
@@ -29,7 +30,7 @@ function queueBasics(settings: StageSettings, args: aws.sqs.QueueArgs, opts: $ut
  * deduplication stays off: ingest sets each message's MessageDeduplicationId itself.
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
  */
-export function createQueues(settings: StageSettings) {
+export function createQueues(settings: StageSettings, state: sst.aws.Dynamo) {
   const deadLetter = new sst.aws.Queue("DeadLetterQueue", {
     fifo: { contentBasedDeduplication: false },
     transform: {
@@ -49,7 +50,7 @@ export function createQueues(settings: StageSettings) {
       },
     },
   });
-  const urls = { BRIDGE_QUEUE_URL: queue.url, BRIDGE_DEAD_LETTER_QUEUE_URL: deadLetter.url };
+  const urls = { BRIDGE_QUEUE_URL: queue.url, BRIDGE_DEAD_LETTER_QUEUE_URL: deadLetter.url, BRIDGE_STATE_TABLE: state.name };
 
   const deliver = new sst.aws.Function("Deliver", {
     handler: "functions/deliver.handler",
@@ -67,7 +68,9 @@ export function createQueues(settings: StageSettings) {
       },
       // Permanent failures (Fullstory 4xx, unreadable messages) are parked by deliver itself.
       { actions: ["sqs:SendMessage"], resources: [deadLetter.arn] },
-      ...readParameters([settings.parameters.fullstoryApiKey], settings),
+      // The identity directory, watermarks and waiting letters.
+      stateTableAccess(state),
+      ...readParameters([settings.parameters.fullstoryApiKey, ...(settings.parameters.stripeApiKey ? [settings.parameters.stripeApiKey] : [])], settings),
     ],
   });
   // Subscribed by ARN, so SST creates no second function and adds no permissions of its own.

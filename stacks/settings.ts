@@ -41,11 +41,17 @@ export const StageOverridesSchema = z.strictObject({
   parameters: z
     .strictObject({
       fullstoryApiKey: ParameterName.optional(),
+      stripeApiKey: ParameterName.optional(),
       stripe: ParameterName.optional(),
       clerk: ParameterName.optional(),
       standard: ParameterName.optional(),
     })
     .optional(),
+  /**
+   * Stripe API mode: deliver writes each Stripe object as Stripe holds it now, read with the
+   * restricted read-only key in `/fullstory-bridge/<stage>/stripe-api-key` (or `parameters.stripeApiKey`).
+   */
+  stripeApi: z.boolean().optional(),
   /** The KMS key the SecureString parameters are encrypted with (id, ARN or alias). */
   parameterKmsKey: z.string().min(1).optional(),
   /** `STRIPE_UID_METADATA_KEYS`, `CLERK_UID_FIELD`, `BRIDGE_PARAMETER_TTL_SECONDS`: the functions' own defaults otherwise. */
@@ -68,7 +74,7 @@ export interface StageSettings {
   sources: SourceName[];
   region?: DataCenter;
   apiUrl?: string;
-  parameters: { fullstoryApiKey: string; secrets: { source: SourceName; name: string }[] };
+  parameters: { fullstoryApiKey: string; stripeApiKey?: string; secrets: { source: SourceName; name: string }[] };
   parameterKmsKey: string;
   stripeUidMetadataKeys?: string[];
   clerkUidField?: "id" | "external_id";
@@ -133,6 +139,7 @@ export function stageSettings(stage: string, overrides: unknown = {}): StageSett
     apiUrl: o.apiUrl,
     parameters: {
       fullstoryApiKey: o.parameters?.fullstoryApiKey ?? defaultName("fullstory-api-key"),
+      ...(o.stripeApi ? { stripeApiKey: o.parameters?.stripeApiKey ?? defaultName("stripe-api-key") } : {}),
       secrets: sources.map((source) => ({ source, name: o.parameters?.[source] ?? defaultName(`${source}-webhook-secret`) })),
     },
     // SecureStrings put without `--key-id` are encrypted with the account's AWS managed key for SSM.
@@ -149,9 +156,15 @@ export function stageSettings(stage: string, overrides: unknown = {}): StageSett
   };
 }
 
-/** Settings both functions read (functions/config.ts), as environment variables. */
+/**
+ * Settings both functions read (functions/config.ts), as environment variables: the uid settings
+ * too, since deliver maps events again (a thin event's object in API mode, a version-1 message).
+ */
 function commonEnvironment(s: StageSettings): Record<string, string> {
-  return s.parameterTtlSeconds === undefined ? {} : { BRIDGE_PARAMETER_TTL_SECONDS: String(s.parameterTtlSeconds) };
+  const env: Record<string, string> = s.parameterTtlSeconds === undefined ? {} : { BRIDGE_PARAMETER_TTL_SECONDS: String(s.parameterTtlSeconds) };
+  if (s.stripeUidMetadataKeys) env.STRIPE_UID_METADATA_KEYS = s.stripeUidMetadataKeys.join(",");
+  if (s.clerkUidField) env.CLERK_UID_FIELD = s.clerkUidField;
+  return env;
 }
 
 /**
@@ -162,14 +175,16 @@ function commonEnvironment(s: StageSettings): Record<string, string> {
 export function ingestEnvironment(s: StageSettings): Record<string, string> {
   const env: Record<string, string> = { ...commonEnvironment(s), BRIDGE_LIVE: String(s.live) };
   for (const { source, name } of s.parameters.secrets) env[`${source.toUpperCase()}_WEBHOOK_SECRET_PARAMETER`] = name;
-  if (s.stripeUidMetadataKeys) env.STRIPE_UID_METADATA_KEYS = s.stripeUidMetadataKeys.join(",");
-  if (s.clerkUidField) env.CLERK_UID_FIELD = s.clerkUidField;
   return env;
 }
 
-/** The deliver function's environment, queue URLs aside: the key's parameter, the base URL and the pinned data center. */
+/**
+ * The deliver function's environment, queue URLs and state table aside: the key's parameter, the
+ * base URL, the pinned data center, and Stripe API mode's key parameter when the stage turns it on.
+ */
 export function deliverEnvironment(s: StageSettings): Record<string, string> {
   const env: Record<string, string> = { ...commonEnvironment(s), FULLSTORY_API_KEY_PARAMETER: s.parameters.fullstoryApiKey };
+  if (s.parameters.stripeApiKey) env.STRIPE_API_KEY_PARAMETER = s.parameters.stripeApiKey;
   if (s.apiUrl) env.FULLSTORY_API_URL = s.apiUrl;
   if (s.region) env.FULLSTORY_REGION = s.region;
   return env;

@@ -28,12 +28,14 @@ import { eventIdOf, planRedrive, viewOf, type DeadLetterBackend, type RedriveOpt
 export interface SqsQueues {
   queueUrl?: string;
   deadLetterQueueUrl: string;
+  /** The stage's state table, where letters wait for a uid (output `stateTableName`). */
+  stateTable?: string;
 }
 
 /** Where `sst deploy` leaves the outputs `run()` returns. https://github.com/anomalyco/ion/pull/742 */
 export const SST_OUTPUTS_FILE = ".sst/outputs.json";
 
-const StageOutputsSchema = z.looseObject({ stage: z.string(), queueUrl: z.url(), deadLetterQueueUrl: z.url() });
+const StageOutputsSchema = z.looseObject({ stage: z.string(), queueUrl: z.url(), deadLetterQueueUrl: z.url(), stateTableName: z.string().optional() });
 
 /**
  * The queue URLs of `stage` from `.sst/outputs.json`. The file holds the outputs of the last
@@ -47,7 +49,8 @@ export function stageQueues(stage: string, file = SST_OUTPUTS_FILE): SqsQueues &
   if (parsed.data.stage !== stage) {
     throw new Error(`${file} is from the last deploy, of stage "${parsed.data.stage}", not "${stage}": deploy ${stage} again here, or pass the queue URLs.`);
   }
-  return { queueUrl: parsed.data.queueUrl, deadLetterQueueUrl: parsed.data.deadLetterQueueUrl };
+  const { queueUrl, deadLetterQueueUrl, stateTableName } = parsed.data;
+  return stateTableName ? { queueUrl, deadLetterQueueUrl, stateTable: stateTableName } : { queueUrl, deadLetterQueueUrl };
 }
 
 /**
@@ -243,7 +246,7 @@ export function sqsBackend(queues: SqsQueues, client: SQSClient = defaultClient(
   };
 }
 
-function defaultClient(queueUrl: string): SQSClient {
+export function defaultClient(queueUrl: string): SQSClient {
   const region = queueRegion(queueUrl);
   return new SQSClient(region ? { region } : {});
 }

@@ -2,7 +2,10 @@ import { parseArgs } from "node:util";
 import { loadConfig, type Config } from "../functions/config";
 import type { DeadLetterBackend, DeadLetterView } from "./dead-letters";
 import { localBackend } from "./dlq-local";
-import { sqsBackend, stageQueues } from "./dlq-sqs";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createDynamoStateStore } from "../functions/state/dynamo";
+import { defaultClient, queueRegion, sqsBackend, stageQueues, type SqsQueues } from "./dlq-sqs";
+import { combinedBackend, waitingBackend } from "./dlq-waiting";
 
 /**
  * `npm run dlq -- <verb>`: list, redrive or purge dead letters. Local mode's store by default
@@ -19,11 +22,24 @@ Verbs:
   purge --yes                            delete every dead letter
 
 Where (default: local mode's queue under BRIDGE_DATA_DIR, default .bridge):
-  --stage <stage>                        a deployed stage: queue URLs from .sst/outputs.json
-  --queue-url <url> --dead-letter-queue-url <url>
-                                         a deployed stage's queues, given directly`;
+  --stage <stage>                        a deployed stage: queue URLs and state table from .sst/outputs.json
+  --queue-url <url> --dead-letter-queue-url <url> [--state-table <name>]
+                                         a deployed stage's queues (and its state table, where
+                                         letters wait for a uid), given directly`;
 
 class UsageError extends Error {}
+
+/**
+ * A deployed stage's dead letters: the dead-letter queue's, and the letters waiting in its state
+ * table for a uid when the table is known (`stateTableName` in the outputs, or --state-table).
+ */
+function stageBackend(queues: SqsQueues): DeadLetterBackend {
+  const client = defaultClient(queues.deadLetterQueueUrl);
+  if (!queues.stateTable) return sqsBackend(queues, client);
+  const region = queueRegion(queues.deadLetterQueueUrl);
+  const state = createDynamoStateStore({ tableName: queues.stateTable, client: new DynamoDBClient(region ? { region } : {}) });
+  return combinedBackend([sqsBackend(queues, client), waitingBackend(state, queues.queueUrl, client)]);
+}
 
 function line(letter: DeadLetterView): string {
   const fullstory = letter.status !== undefined ? ` fullstory=${letter.status}${letter.code ? `/${letter.code}` : ""}` : "";
@@ -54,6 +70,7 @@ async function run(argv: string[], out: (text: string) => void): Promise<void> {
         stage: { type: "string" },
         "queue-url": { type: "string" },
         "dead-letter-queue-url": { type: "string" },
+        "state-table": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -73,12 +90,15 @@ async function run(argv: string[], out: (text: string) => void): Promise<void> {
   if (o.stage && (o["queue-url"] || o["dead-letter-queue-url"])) throw new UsageError("Give either --stage or the queue URLs, not both.");
   if (o["queue-url"] && !o["dead-letter-queue-url"]) throw new UsageError("--queue-url needs --dead-letter-queue-url.");
 
+  if (o["state-table"] && !o["dead-letter-queue-url"]) throw new UsageError("--state-table goes with --queue-url and --dead-letter-queue-url.");
+
   const config: Config = loadConfig();
-  const backend: DeadLetterBackend = o.stage
-    ? sqsBackend(stageQueues(o.stage))
+  const stage: SqsQueues | undefined = o.stage
+    ? stageQueues(o.stage)
     : o["dead-letter-queue-url"]
-      ? sqsBackend({ queueUrl: o["queue-url"], deadLetterQueueUrl: o["dead-letter-queue-url"] })
-      : localBackend(config.dataDir);
+      ? { queueUrl: o["queue-url"], deadLetterQueueUrl: o["dead-letter-queue-url"], ...(o["state-table"] ? { stateTable: o["state-table"] } : {}) }
+      : undefined;
+  const backend: DeadLetterBackend = stage ? stageBackend(stage) : localBackend(config.dataDir);
   try {
     if (verb === "list") {
       const { letters, note } = await backend.list();

@@ -217,6 +217,7 @@ describe("local bridge (npm start)", () => {
     const banner = bridge.stderr.join("\n");
     expect(banner).toMatch(/DRY RUN/);
     expect(banner).toMatch(/development secret from .*dev-secrets\.json/);
+    expect(banner).toMatch(/stripe api +off: .*set STRIPE_API_KEY/);
 
     const port = new URL(bridge.url).port;
     const { stdout } = await run(...tsx("tools/send.ts", ["stripe", "customer.subscription.updated"]), { cwd: root, env: environment({ PORT: port }) });

@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../functions/config";
 import { messageGroupId, type QueueMessage, type QueueMessageV1 } from "../../functions/message";
 import { createSqsQueue } from "../../functions/queue/sqs";
+import { createDynamoStateStore } from "../../functions/state/dynamo";
 import { sqsBackend } from "../../tools/dlq-sqs";
+import { combinedBackend, waitingBackend } from "../../tools/dlq-waiting";
+import { startDynamo } from "../support/dynamo";
 import { startSqs, type FifoQueue, type LoopbackSqs } from "../support/fauxqs";
 import { readQueue } from "../support/sqs-lambda";
 import { customerObject, stripeEvent } from "../support/stripe-events";
@@ -143,5 +146,26 @@ describe("dlq tool on a deployed stage's SQS queues", () => {
     const otherBackend = sqsBackend(other, sqs.client);
     expect(await otherBackend.purge()).toBe(3);
     expect((await otherBackend.list()).letters).toEqual([]);
+  });
+
+  it("shows the letters waiting in the stage's state table beside the dead-letter queue's, and redrives them too", async () => {
+    const dynamo = await startDynamo();
+    try {
+      const queues = await sqs.createFifoQueue("dlq-waiting");
+      await park(queues);
+      const state = createDynamoStateStore({ tableName: await dynamo.createStateTable("dlq-waiting-state"), client: dynamo.client });
+      const waiting = message("evt_waiting", {}, null);
+      await state.park({ source: "stripe", subject: "cus_Test123", body: JSON.stringify(waiting), groupId: "g", deduplicationId: "w", failure: { reason: "uid_unresolved", attempts: 0, first_failed_at: "2024-02-01T00:00:02.000Z" } });
+      const backend = combinedBackend([sqsBackend(queues, sqs.client), waitingBackend(state, queues.queueUrl, sqs.client)]);
+      const { letters } = await backend.list();
+      expect(letters.find((l) => l.event_id === "evt_waiting")).toMatchObject({ id: expect.stringMatching(/^waiting:/), reason: "uid_unresolved" });
+      expect(letters).toHaveLength(4);
+      const outcomes = await backend.redrive({ renormalise: false, eventId: "evt_waiting", config: loadConfig({}) });
+      expect(outcomes).toEqual([{ id: expect.stringMatching(/^waiting:/), event_id: "evt_waiting", redriven: true }]);
+      expect(await state.listParked()).toEqual([]);
+      expect((await readQueue(sqs.client, queues.queueUrl)).map((m) => (JSON.parse(m.body) as QueueMessage).event_id)).toEqual(["evt_waiting"]);
+    } finally {
+      await dynamo.stop();
+    }
   });
 });

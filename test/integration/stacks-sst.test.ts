@@ -20,6 +20,8 @@ const STAGING: StageOverrides = {
   apiUrl: "https://api.eu1.fullstory.com",
   parameterTtlSeconds: 60,
   alarmTopicArns: [TOPIC],
+  stripeApi: true,
+  stripeUidMetadataKeys: ["app_user"],
 };
 
 let dev: MockStack;
@@ -95,10 +97,29 @@ describe("queues, as SST creates them", () => {
   it("keeps production's queues, and any table, when the stage or the resource is removed, and nothing else of the bridge's", () => {
     const retained = production.resources.filter((r) => r.retainOnDelete).map((r) => r.name);
     // SST keeps uploaded source maps itself (platform/src/components/aws/function.ts).
-    expect(retained.sort()).toEqual(["DeadLetterQueueQueue", "DeliverSourcemap0", "IngestSourcemap0", "QueueQueue"]);
+    expect(retained.sort()).toEqual(["DeadLetterQueueQueue", "DeliverSourcemap0", "IngestSourcemap0", "QueueQueue", "StateTable"]);
+    expect(production.all("aws:dynamodb/table:Table")).toHaveLength(1);
     for (const table of production.all("aws:dynamodb/table:Table")) expect(table.retainOnDelete, table.name).toBe(true);
     for (const stack of [dev, staging]) {
       expect(stack.all("aws:sqs/queue:Queue").map((q) => q.retainOnDelete)).toEqual([undefined, undefined]);
+      expect(stack.all("aws:dynamodb/table:Table").map((t) => t.retainOnDelete)).toEqual([undefined]);
+    }
+  });
+});
+
+describe("the state table, as SST creates it", () => {
+  it("keys the identity directory, watermarks and waiting letters by pk and sk, on demand, expiring entries by TTL", () => {
+    for (const stack of stacks()) {
+      expect(stack.one("aws:dynamodb/table:Table", "StateTable").inputs).toMatchObject({
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: "pk",
+        rangeKey: "sk",
+        attributes: [
+          { name: "pk", type: "S" },
+          { name: "sk", type: "S" },
+        ],
+        ttl: { attributeName: "expires_at", enabled: true },
+      });
     }
   });
 });
@@ -134,15 +155,20 @@ describe("functions, as SST creates them", () => {
       BRIDGE_LIVE: "false",
       BRIDGE_PARAMETER_TTL_SECONDS: "60",
       STRIPE_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/staging/stripe-webhook-secret",
+      STRIPE_UID_METADATA_KEYS: "app_user",
     });
-    expect(dev.fn("Deliver").environment).toEqual({ ...sst("dev"), ...queues(dev), FULLSTORY_API_KEY_PARAMETER: "/fullstory-bridge/dev/fullstory-api-key" });
+    const table = (stack: MockStack) => ({ BRIDGE_STATE_TABLE: stack.one("aws:dynamodb/table:Table", "StateTable").state.name });
+    expect(dev.fn("Deliver").environment).toEqual({ ...sst("dev"), ...queues(dev), ...table(dev), FULLSTORY_API_KEY_PARAMETER: "/fullstory-bridge/dev/fullstory-api-key" });
     expect(staging.fn("Deliver").environment).toEqual({
       ...sst("staging"),
       ...queues(staging),
+      ...table(staging),
       BRIDGE_PARAMETER_TTL_SECONDS: "60",
       FULLSTORY_API_KEY_PARAMETER: "/fullstory-bridge/staging/fullstory-api-key",
       FULLSTORY_API_URL: "https://api.eu1.fullstory.com",
       FULLSTORY_REGION: "eu1",
+      STRIPE_API_KEY_PARAMETER: "/fullstory-bridge/staging/stripe-api-key",
+      STRIPE_UID_METADATA_KEYS: "app_user",
     });
   });
 });
@@ -162,7 +188,7 @@ describe("least privilege, in the IAM policies SST writes", () => {
     ]);
   });
 
-  it("lets deliver only consume the main queue, send to the dead-letter queue, and read and decrypt this stage's key", () => {
+  it("lets deliver only consume the main queue, send to the dead-letter queue, use the state table, and read and decrypt this stage's key", () => {
     const deliver = dev.fn("Deliver");
     expect(deliver.lambda.inputs.role).toBe(arn(deliver.role));
     expect(deliver.statements).toEqual([
@@ -172,6 +198,11 @@ describe("least privilege, in the IAM policies SST writes", () => {
         Resource: [arn(dev.queue("Queue"))],
       },
       { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [arn(dev.queue("DeadLetterQueue"))] },
+      {
+        Effect: "Allow",
+        Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+        Resource: [arn(dev.one("aws:dynamodb/table:Table", "StateTable"))],
+      },
       { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [ssmArn("/fullstory-bridge/dev/fullstory-api-key")] },
       { Effect: "Allow", Action: ["kms:Decrypt"], Resource: [kmsArn("alias/aws/ssm")], Condition: viaSsm },
     ]);
@@ -182,7 +213,11 @@ describe("least privilege, in the IAM policies SST writes", () => {
       { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [ssmArn("/fullstory-bridge/staging/stripe-webhook-secret")] },
       { Effect: "Allow", Action: ["kms:Decrypt"], Resource: [kmsArn("alias/bridge")], Condition: viaSsm },
     ]);
-    expect(staging.fn("Deliver").statements.at(-1)).toEqual({ Effect: "Allow", Action: ["kms:Decrypt"], Resource: [kmsArn("alias/bridge")], Condition: viaSsm });
+    expect(staging.fn("Deliver").statements.slice(-2)).toEqual([
+      // Stripe API mode's read-only key, beside the Fullstory key.
+      { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [ssmArn("/fullstory-bridge/staging/fullstory-api-key"), ssmArn("/fullstory-bridge/staging/stripe-api-key")] },
+      { Effect: "Allow", Action: ["kms:Decrypt"], Resource: [kmsArn("alias/bridge")], Condition: viaSsm },
+    ]);
   });
 
   it("adds only CloudWatch logging to each role, and no `link` (which grants sqs:* on a queue)", () => {
@@ -211,6 +246,7 @@ describe("least privilege, in the IAM policies SST writes", () => {
       "aws:apigatewayv2/stage:Stage": 1,
       "aws:cloudwatch/logGroup:LogGroup": 3,
       "aws:cloudwatch/metricAlarm:MetricAlarm": 1,
+      "aws:dynamodb/table:Table": 1,
       "aws:iam/role:Role": 2,
       "aws:lambda/eventSourceMapping:EventSourceMapping": 1,
       "aws:lambda/function:Function": 2,
@@ -272,6 +308,7 @@ describe("API and alarm, as SST creates them", () => {
       queueName: queue.inputs.name,
       deadLetterQueueUrl: deadLetter.state.url,
       deadLetterQueueName: deadLetter.inputs.name,
+      stateTableName: dev.one("aws:dynamodb/table:Table", "StateTable").state.name,
       _protect: false,
     });
     expect(Object.keys(staging.outputs).filter((k) => k.endsWith("WebhookUrl"))).toEqual(["stripeWebhookUrl"]);

@@ -13,6 +13,7 @@ const ARNS = {
   "aws:cloudwatch/logGroup:LogGroup": (name, { account, region }) => `arn:aws:logs:${region}:${account}:log-group:${name}`,
   "aws:cloudwatch/metricAlarm:MetricAlarm": (name, { account, region }) => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`,
   "aws:apigatewayv2/api:Api": (name, { region }) => `arn:aws:apigateway:${region}::/apis/${name}`,
+  "aws:dynamodb/table:Table": (name, { account, region }) => `arn:aws:dynamodb:${region}:${account}:table/${name}`,
 };
 
 /** The state a newly created resource of `type` has: its inputs and the outputs AWS would add. */

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../functions/config";
 import { deduplicationId, idempotencyKey, messageGroupId } from "../../functions/message";
+import { readQueueMessage } from "../../functions/message-build";
+import { stripeEvent, subscriptionObject } from "../support/stripe-events";
 
 describe("queue message ids", () => {
   it("groups by the uid itself when SQS accepts it, so order is kept per Fullstory user", () => {
@@ -33,5 +36,32 @@ describe("queue message ids", () => {
     expect(idempotencyKey("stripe", "evt_1", "u2", "{}")).not.toBe(key);
     expect(idempotencyKey("stripe", "evt_2", "u1", "{}")).not.toBe(key);
     expect(idempotencyKey("stripe", "evt_1", "u1", '{"a":1}')).not.toBe(key);
+  });
+});
+
+describe("reading version-1 messages (dead letters parked before an upgrade)", () => {
+  const config = loadConfig({});
+  const raw = JSON.stringify(stripeEvent("customer.subscription.updated", subscriptionObject({ metadata: {} }), { id: "evt_v1" }));
+  const v1 = { v: 1, source: "stripe", event_id: "evt_v1", event_type: "customer.subscription.updated", occurred_at: "2024-02-01T00:00:00.000Z", received_at: "2024-02-01T00:00:01.000Z", raw };
+
+  it("keeps a version-1 upsert and its uid, and adds what version 2 carries from the raw event", () => {
+    const read = readQueueMessage(JSON.stringify({ ...v1, upsert: { uid: "user_v1", properties: { plan: "kept" } } }), config);
+    expect(read).toMatchObject({
+      v: 2,
+      uid: "user_v1",
+      subject: "cus_Test123",
+      order: { key: "subscription:cus_Test123", at: Date.parse("2024-02-01T00:00:00.000Z") },
+      upsert: { properties: { plan: "kept" } },
+    });
+  });
+
+  it("maps a version-1 letter whose uid was not found again from its raw event, for the directory to resolve", () => {
+    const read = readQueueMessage(JSON.stringify({ ...v1, upsert: null }), config);
+    expect(read).toMatchObject({ v: 2, uid: null, subject: "cus_Test123", upsert: { properties: { subscription_status: "active" } } });
+  });
+
+  it("reads neither junk nor a message of an unknown version", () => {
+    expect(readQueueMessage("not json", config)).toBeUndefined();
+    expect(readQueueMessage(JSON.stringify({ ...v1, v: 3, upsert: null }), config)).toBeUndefined();
   });
 });

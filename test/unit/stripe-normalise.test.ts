@@ -49,16 +49,16 @@ describe("Stripe customer events", () => {
       uid: "user_ada",
       email: "ada@example.com",
       display_name: "Ada Lovelace",
-      properties: { stripe_customer_id: "cus_Test123", customer_since: "2024-01-01T00:00:00.000Z", delinquent: false },
-      schema: { properties: { stripe_customer_id: "str", customer_since: "date", delinquent: "bool" } },
+      properties: { billing_provider: "stripe", stripe_customer_id: "cus_Test123", customer_since: "2024-01-01T00:00:00.000Z", delinquent: false },
+      schema: { properties: { billing_provider: "str", stripe_customer_id: "str", customer_since: "date", delinquent: "bool" } },
     });
   });
 
   it("omits email and display_name when Stripe sends null", () => {
     expect(upsert("customer.updated", customerObject({ email: null, name: null, delinquent: true }))).toEqual({
       uid: "user_ada",
-      properties: { stripe_customer_id: "cus_Test123", customer_since: "2024-01-01T00:00:00.000Z", delinquent: true },
-      schema: { properties: { stripe_customer_id: "str", customer_since: "date", delinquent: "bool" } },
+      properties: { billing_provider: "stripe", stripe_customer_id: "cus_Test123", customer_since: "2024-01-01T00:00:00.000Z", delinquent: true },
+      schema: { properties: { billing_provider: "str", stripe_customer_id: "str", customer_since: "date", delinquent: "bool" } },
     });
   });
 
@@ -72,8 +72,8 @@ describe("Stripe customer events", () => {
   it("maps customer.deleted to billing_status deleted", () => {
     expect(upsert("customer.deleted", customerObject())).toEqual({
       uid: "user_ada",
-      properties: { stripe_customer_id: "cus_Test123", billing_status: "deleted" },
-      schema: { properties: { stripe_customer_id: "str", billing_status: "str" } },
+      properties: { billing_provider: "stripe", stripe_customer_id: "cus_Test123", billing_status: "deleted" },
+      schema: { properties: { billing_provider: "str", stripe_customer_id: "str", billing_status: "str" } },
     });
   });
 
@@ -81,12 +81,13 @@ describe("Stripe customer events", () => {
     const m = mapped("customer.deleted", { id: "cus_Test123", object: "customer", deleted: true });
     expect(m.uid).toBeUndefined();
     expect(m.subject).toBe("cus_Test123");
-    expect(m.patch?.properties).toEqual({ stripe_customer_id: "cus_Test123", billing_status: "deleted" });
+    expect(m.patch?.properties).toEqual({ billing_provider: "stripe", stripe_customer_id: "cus_Test123", billing_status: "deleted" });
   });
 });
 
 const SUBSCRIPTION_TYPES = {
   properties: {
+    billing_provider: "str",
     stripe_customer_id: "str",
     subscription_id: "str",
     plan: "str",
@@ -103,6 +104,7 @@ const SUBSCRIPTION_TYPES = {
 
 /** The properties of the default subscription: active, one seat of $20 a month. */
 const ACTIVE_MONTHLY = {
+  billing_provider: "stripe",
   stripe_customer_id: "cus_Test123",
   subscription_id: "sub_Test123",
   plan: "pro_monthly",
@@ -230,12 +232,13 @@ const paidInvoiceUpsert = (amount: number): Upsert => ({
   email: "ada@example.com",
   display_name: "Ada Lovelace",
   properties: {
+    billing_provider: "stripe",
     stripe_customer_id: "cus_Test123",
     last_payment_at: "2024-01-31T23:55:00.000Z",
     last_payment_amount: amount,
     currency: "usd",
   },
-  schema: { properties: { stripe_customer_id: "str", last_payment_at: "date", last_payment_amount: "real", currency: "str" } },
+  schema: { properties: { billing_provider: "str", stripe_customer_id: "str", last_payment_at: "date", last_payment_amount: "real", currency: "str" } },
 });
 
 describe("Stripe invoice events", () => {
@@ -261,8 +264,8 @@ describe("Stripe invoice events", () => {
       uid: "user_ada",
       email: "ada@example.com",
       display_name: "Ada Lovelace",
-      properties: { stripe_customer_id: "cus_Test123", payment_failed_at: EVENT_AT, payment_attempt_count: 3 },
-      schema: { properties: { stripe_customer_id: "str", payment_failed_at: "date", payment_attempt_count: "int" } },
+      properties: { billing_provider: "stripe", stripe_customer_id: "cus_Test123", payment_failed_at: EVENT_AT, payment_attempt_count: 3 },
+      schema: { properties: { billing_provider: "str", stripe_customer_id: "str", payment_failed_at: "date", payment_attempt_count: "int" } },
     });
   });
 });
@@ -273,8 +276,8 @@ describe("Stripe checkout and charge events", () => {
       uid: "user_ada",
       email: "ada@example.com",
       display_name: "Ada Lovelace",
-      properties: { stripe_customer_id: "cus_Test123", checkout_completed_at: EVENT_AT },
-      schema: { properties: { stripe_customer_id: "str", checkout_completed_at: "date" } },
+      properties: { billing_provider: "stripe", stripe_customer_id: "cus_Test123", checkout_completed_at: EVENT_AT },
+      schema: { properties: { billing_provider: "str", stripe_customer_id: "str", checkout_completed_at: "date" } },
     });
   });
 
@@ -287,16 +290,16 @@ describe("Stripe checkout and charge events", () => {
     expect(upsert("checkout.session.completed", session)).toEqual({
       uid: "user_ada",
       email: "guest@example.com",
-      properties: { checkout_completed_at: EVENT_AT },
-      schema: { properties: { checkout_completed_at: "date" } },
+      properties: { billing_provider: "stripe", checkout_completed_at: EVENT_AT },
+      schema: { properties: { billing_provider: "str", checkout_completed_at: "date" } },
     });
   });
 
   it("maps charge.refunded to the refund time and refunded amount", () => {
     expect(upsert("charge.refunded", chargeObject())).toEqual({
       uid: "user_ada",
-      properties: { stripe_customer_id: "cus_Test123", last_refund_at: EVENT_AT, last_refund_amount: 5 },
-      schema: { properties: { stripe_customer_id: "str", last_refund_at: "date", last_refund_amount: "real" } },
+      properties: { billing_provider: "stripe", stripe_customer_id: "cus_Test123", last_refund_at: EVENT_AT, last_refund_amount: 5 },
+      schema: { properties: { billing_provider: "str", stripe_customer_id: "str", last_refund_at: "date", last_refund_amount: "real" } },
     });
   });
 });

@@ -14,6 +14,9 @@ export const dateIso = (value: string) => isoDate(value) as NonNullable<ReturnTy
  * snapshot) and API mode (the object as Stripe holds it now), so both write the same names.
  */
 
+/** `billing_provider` of every Stripe billing patch (the vocabulary's name for where billing lives). */
+export const PROVIDER = str("stripe");
+
 /** The id of a field Stripe sends as an id or as the expanded object. */
 export const idOf = (value: Expandable | null | undefined): string | undefined =>
   value == null ? undefined : typeof value === "string" ? value : value.id;
@@ -74,6 +77,7 @@ export function subscriptionPatch(subscription: Subscription, status: string = s
   const [first] = subscription.items.data;
   const { price } = first;
   return patchOf({
+    billing_provider: PROVIDER,
     stripe_customer_id: str(idOf(subscription.customer)),
     subscription_id: str(subscription.id),
     plan: str(price.lookup_key || price.nickname || idOf(price.product) || price.id),
@@ -93,13 +97,13 @@ export function subscriptionPatch(subscription: Subscription, status: string = s
 
 export function customerPatch(customer: Customer): UserPatch {
   return patchOf(
-    { stripe_customer_id: str(customer.id), customer_since: date(customer.created), delinquent: bool(customer.delinquent) },
+    { billing_provider: PROVIDER, stripe_customer_id: str(customer.id), customer_since: date(customer.created), delinquent: bool(customer.delinquent) },
     customer,
   );
 }
 
 export function deletedCustomerPatch(customerId: string): UserPatch {
-  return patchOf({ stripe_customer_id: str(customerId), billing_status: str("deleted") });
+  return patchOf({ billing_provider: PROVIDER, stripe_customer_id: str(customerId), billing_status: str("deleted") });
 }
 
 /**
@@ -108,10 +112,11 @@ export function deletedCustomerPatch(customerId: string): UserPatch {
  */
 export function paymentPatch(invoice: Invoice, eventTime: string): UserPatch {
   const person = { email: invoice.customer_email, name: invoice.customer_name };
-  if (invoice.amount_paid <= 0) return patchOf({ stripe_customer_id: str(idOf(invoice.customer)) }, person);
+  if (invoice.amount_paid <= 0) return patchOf({ billing_provider: PROVIDER, stripe_customer_id: str(idOf(invoice.customer)) }, person);
   const paidAt = invoice.status_transitions.paid_at;
   return patchOf(
     {
+      billing_provider: PROVIDER,
       stripe_customer_id: str(idOf(invoice.customer)),
       last_payment_at: paidAt == null ? dateIso(eventTime) : date(paidAt),
       last_payment_amount: real(toMajorUnits(invoice.amount_paid, invoice.currency)),
@@ -124,6 +129,7 @@ export function paymentPatch(invoice: Invoice, eventTime: string): UserPatch {
 export function paymentFailedPatch(invoice: Invoice, eventTime: string): UserPatch {
   return patchOf(
     {
+      billing_provider: PROVIDER,
       stripe_customer_id: str(idOf(invoice.customer)),
       payment_failed_at: dateIso(eventTime),
       payment_attempt_count: int(invoice.attempt_count),
@@ -134,6 +140,7 @@ export function paymentFailedPatch(invoice: Invoice, eventTime: string): UserPat
 
 export function refundPatch(charge: Charge, eventTime: string): UserPatch {
   return patchOf({
+    billing_provider: PROVIDER,
     stripe_customer_id: str(idOf(charge.customer)),
     last_refund_at: dateIso(eventTime),
     // The charge's refunded total: since API 2022-11-15 the event no longer embeds the refunds

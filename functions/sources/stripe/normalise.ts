@@ -9,6 +9,7 @@ import {
   paymentFailedPatch,
   paymentPatch,
   patchOf,
+  PROVIDER,
   refundPatch,
   str,
   dateIso,
@@ -135,7 +136,7 @@ export function normaliseStripe(event: SourceEvent<StripeData>, config: Config):
       const person = { email: session.customer_details?.email || session.customer_email, name: session.customer_details?.name };
       return about(customer, STRIPE_FAMILY.checkout, session.id, {
         uid: firstUid([...fromMetadata(session.metadata, keys), session.client_reference_id]),
-        patch: patchOf({ stripe_customer_id: str(customer), checkout_completed_at: dateIso(event.occurredAt) }, person),
+        patch: patchOf({ billing_provider: PROVIDER, stripe_customer_id: str(customer), checkout_completed_at: dateIso(event.occurredAt) }, person),
       });
     }
     case "charge.refunded": {
