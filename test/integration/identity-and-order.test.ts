@@ -81,6 +81,10 @@ describe.each(["deployed", "local"] as const)("identity directory and stale-even
       last_refund_amount: 5,
     });
     expect(await stage.parked()).toEqual([]);
+    // Resolved through the directory on first delivery: none of them waited, even for a moment.
+    const outcomes = stage.delivered().map((l) => [l.event_id, l.outcome]);
+    expect(outcomes).toEqual(expect.arrayContaining([[`evt_s${n}`, "delivered"], [`evt_i${n}`, "delivered"], [`evt_r${n}`, "delivered"]]));
+    expect(outcomes.filter(([, outcome]) => outcome !== "delivered")).toEqual([]);
   });
 
   it("parks a subscription event that arrives before its customer, and delivers it once the customer event teaches the uid", async () => {

@@ -43,6 +43,8 @@ export interface BridgeStage {
   /** Dead letters on the dead-letter queue (deployed) or the local store's other dead letters, as body and reason. */
   deadLetters(): Promise<{ body: string; reason: string }[]>;
   state: StateStore;
+  /** Deliver's log line for each message it handled so far, in order: `{event_id, outcome, reason, error, …}`. */
+  delivered(): Record<string, unknown>[];
   /**
    * Replaces the deliver side with one under `env` added to the stage's settings (a redeploy, or
    * `npm start` again), on the same queue and state: its first batch (or its start) releases the
@@ -85,6 +87,7 @@ export async function deployedStage({ fullstory, fullstoryKey, env }: StageOptio
   };
   const ingest = createIngestHandler(() => ingestDeps);
   let deliver = deliverContainer({ sqs, dynamo, stateTable, ssm, fullstory, queue, env: stageEnv });
+  const earlier: Record<string, unknown>[] = [];
   const state = createDynamoStateStore({ tableName: stateTable, client: dynamo.client });
   return {
     mode: "deployed",
@@ -97,7 +100,9 @@ export async function deployedStage({ fullstory, fullstoryKey, env }: StageOptio
     deadLetters: async () =>
       (await readQueue(sqs.client, queue.deadLetterQueueUrl)).map((l) => ({ body: l.body, reason: l.attributes.reason ?? "retries_exhausted" })),
     state,
+    delivered: () => [...earlier, ...deliver.lines].filter((l) => l.msg === "deliver"),
     redeploy: async (more) => {
+      earlier.push(...deliver.lines);
       deliver = deliverContainer({ sqs, dynamo, stateTable, ssm, fullstory, queue, env: { ...stageEnv, ...more } });
     },
     stop: () => Promise.all([sqs.stop(), dynamo.stop(), ssm.stop()]).then(() => undefined),
@@ -112,7 +117,8 @@ export async function localStage({ fullstory, fullstoryKey, env }: StageOptions)
   const db = openLocalDatabase(dir);
   const store = openQueueStore({ dir, db });
   const state = openStateStore({ dir, db });
-  const log = createLogger(() => {});
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>));
   const ingest = createIngestHandler(() => ({ config, queue: store, secrets: createSecretsReader(config, { get: async () => "" }), log }));
   const client = createFullstoryClient(TEST_CLIENT_TIMEOUTS);
   /** The delivery loop as `npm start` runs it under `deliverConfig`: thin events waiting for a Stripe key released first. */
@@ -145,6 +151,7 @@ export async function localStage({ fullstory, fullstoryKey, env }: StageOptions)
         .map((l) => ({ body: l.body, reason: l.failure.reason }));
     },
     state,
+    delivered: () => lines.filter((l) => l.msg === "deliver"),
     redeploy: async (more) => {
       await loop.stop();
       loop = await startLoop(loadConfig({ ...stageEnv, ...more }));
