@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { BridgeError, ErrorCode } from "./errors";
+import { EventNamesSchema, eventSettings, type EventSettings } from "./lifecycle";
 
 /**
  * The only reader of the environment. Every setting is validated here, once per container, and the
@@ -37,6 +38,8 @@ export interface Config {
    * parameter (`STRIPE_API_KEY_PARAMETER`); unset: the events' snapshots are written as they are.
    */
   stripeApi?: { key: SecretSetting; url: string };
+  /** Lifecycle events (`FULLSTORY_EVENTS`, off by default) and their names (`FULLSTORY_EVENT_NAMES`). */
+  events: EventSettings;
   parameterTtlMs: number;
   dataDir: string;
   host: string;
@@ -85,8 +88,10 @@ const positiveInt = (fallback: number) =>
  * and a byte escaped so cannot also grow the upsert), and the mapped upsert at most 5.25 (a JSON
  * number such as `1e20`, 4 bytes, serialises as 21 digits; such a byte is 1 in `raw`), so 6.25 at
  * worst. 128 KiB × 6.25 = 800 KiB, which leaves 224 KiB for the envelope (source, ids, times,
- * at most 2 KiB) and dead-letter attributes (at most 1.5 KiB). A larger setting is allowed: ingest
- * then sizes each message exactly and answers 413 when it would not fit.
+ * at most 2 KiB), dead-letter attributes (at most 1.5 KiB) and lifecycle events (at most four per
+ * event, whose values copied from the body, plan names, are each within Fullstory's 8 KiB: at
+ * most 64 KiB). A larger setting is allowed: ingest then sizes each message exactly and answers
+ * 413 when it would not fit.
  */
 export const DEFAULT_MAX_BODY_BYTES = 128 * 1024;
 
@@ -95,6 +100,8 @@ const EnvSchema = z.object({
   FULLSTORY_API_KEY_PARAMETER: optionalText,
   FULLSTORY_API_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal("").transform(() => undefined)),
   FULLSTORY_REGION: z.enum(DATA_CENTERS).optional().or(z.literal("").transform(() => undefined)),
+  FULLSTORY_EVENTS: boolText,
+  FULLSTORY_EVENT_NAMES: optionalText,
   STRIPE_WEBHOOK_SECRET: optionalText,
   STRIPE_WEBHOOK_SECRET_PARAMETER: optionalText,
   CLERK_WEBHOOK_SECRET: optionalText,
@@ -125,6 +132,26 @@ function secretSetting(values: string | undefined, parameter: string | undefined
   if (parameter) return { kind: "parameter", name: parameter };
   if (values) return { kind: "values", values: splitList(values) };
   return undefined;
+}
+
+/** `FULLSTORY_EVENT_NAMES`: a JSON object of default event name → new name or `false`. */
+function eventNames(text: string | undefined): Record<string, string | false> {
+  if (text === undefined) return {};
+  const example = `e.g. {"Payment Failed": "Billing Payment Failed", "Trial Ending": false}`;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new BridgeError(ErrorCode.ConfigInvalid, `Invalid configuration: FULLSTORY_EVENT_NAMES: not JSON; ${example}.`);
+  }
+  const parsed = EventNamesSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => (i.code === "unrecognized_keys" ? `unknown event name(s) ${i.keys.map((k) => JSON.stringify(k)).join(", ")}` : `${i.path.map(String).join(".") || "value"}: ${i.message}`))
+      .join("; ");
+    throw new BridgeError(ErrorCode.ConfigInvalid, `Invalid configuration: FULLSTORY_EVENT_NAMES: ${problems}. Keys are the default event names; values a new name (1-250 characters) or false; ${example}.`);
+  }
+  return parsed.data as Record<string, string | false>;
 }
 
 /** Reads and validates the bridge's settings from `env` (process.env by default). */
@@ -164,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deadLetterQueueUrl: e.BRIDGE_DEAD_LETTER_QUEUE_URL,
     stateTable: e.BRIDGE_STATE_TABLE,
     ...(stripeApiKey ? { stripeApi: { key: stripeApiKey, url: (e.STRIPE_API_URL ?? "https://api.stripe.com").replace(/\/+$/, "") } } : {}),
+    events: eventSettings(e.FULLSTORY_EVENTS, eventNames(e.FULLSTORY_EVENT_NAMES)),
     parameterTtlMs: e.BRIDGE_PARAMETER_TTL_SECONDS * 1000,
     dataDir: e.BRIDGE_DATA_DIR ?? ".bridge",
     host: e.HOST ?? "127.0.0.1",

@@ -5,9 +5,11 @@ import { readQueueMessage } from "./message-build";
 import type { ParameterStore } from "./parameters";
 import type { Refresher } from "./refresh";
 import { stateKey, STRIPE_API_KEY_SUBJECT, type StateSnapshot } from "./state/port";
-import { mergePatches } from "./upsert";
+import { sentEventId } from "./lifecycle";
+import { mergePatches, type UserPatch } from "./upsert";
 import { deadLetter, redriveWaiting } from "./delivery/park";
 import { learn, prepare, type BatchState, type Ready } from "./delivery/prepare";
+import { sendLifecycleEvents } from "./delivery/events";
 import { batchKey, sendUpsert, type BatchKey } from "./delivery/send";
 import { logMessage, type DeliverDeps, type InboundMessage, type Outcome } from "./delivery/types";
 
@@ -127,28 +129,30 @@ async function batchState(decoded: Decoded[], deps: DeliverDeps): Promise<BatchS
     if (!refreshers.has(source)) refreshers.set(source, deps.refreshers?.[source]?.());
     return refreshers.get(source);
   };
-  const empty: StateSnapshot = { uids: new Map(), watermarks: new Map() };
-  if (!deps.state || decoded.length === 0) return { snapshot: empty, pending: new Map(), refresher };
+  const empty: StateSnapshot = { uids: new Map(), watermarks: new Map(), sent: new Set() };
+  if (!deps.state || decoded.length === 0) return { snapshot: empty, pending: new Map(), refresher, checkedSent: new Set() };
   const subjects = decoded.flatMap(({ message: q }) => (q.subject ? [{ source: q.source, subject: q.subject }] : []));
   const orders = decoded.flatMap(({ message: q }) => (q.order ? [{ source: q.source, key: q.order.key }] : []));
-  const snapshot = await deps.state.read({ subjects, orders }, { timeoutMs: deps.remainingMs() });
-  return { snapshot, pending: new Map(), refresher };
+  // The events of messages that name their uid; the others' are read once the uid is resolved.
+  const sent = decoded.flatMap(({ message: q }) => (q.uid === null ? [] : (q.events ?? []).map((e) => sentEventId(q.source, q.event_id, q.uid as string, e.name))));
+  const snapshot = await deps.state.read({ subjects, orders, sent }, { timeoutMs: deps.remainingMs() });
+  return { snapshot, pending: new Map(), refresher, checkedSent: new Set(sent) };
 }
 
 /**
  * One FIFO group, in order: each message prepared (see `prepare`), consecutive ready messages of
- * one uid sent as one upsert, watermarks raised once Fullstory has them. After a failure the rest of
- * the group is deferred unsent.
+ * one uid sent as one upsert, watermarks raised once Fullstory has them, then each message's
+ * lifecycle events. After a failure the rest of the group is deferred unsent.
  */
 async function deliverGroup(group: Decoded[], batch: BatchState, key: BatchKey, deps: DeliverDeps): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
-  let run: { index: number; d: Decoded; ready: Ready }[] = [];
+  let run: Entry[] = [];
   const flush = async (): Promise<boolean> => {
     if (run.length === 0) return true;
-    const sent = await sendRun(run, key, deps);
+    const sent = await sendRun(run, key, batch, deps);
     for (const [i, r] of run.entries()) outcomes[r.index] = sent[i] as Outcome;
     run = [];
-    return sent.every((o) => o === "delivered" || o === "dead_lettered");
+    return sent.every((o) => o === "delivered" || o === "stale" || o === "dead_lettered");
   };
   for (const [index, d] of group.entries()) {
     const prepared = await prepare(d.m, d.message, batch, deps);
@@ -181,43 +185,100 @@ function deferRest(group: Decoded[], from: number, outcomes: Outcome[], deps: De
   return outcomes;
 }
 
+/** A ready message of a run, with its place in its group. */
+interface Entry {
+  index: number;
+  d: Decoded;
+  ready: Ready;
+}
+
+/** How a message's upsert went: written (its events may follow), or how the message ended. */
+type Written = { kind: "written"; attempts: number; fullstoryId: string; merged?: number } | { kind: "ended"; outcome: Outcome };
+
+const ends = (o: Outcome) => o === "failed" || o === "deferred";
+
 /**
- * Sends a run of ready messages of one uid as one upsert (their patches merged in order) and says
- * how each ended. A merged upsert Fullstory refuses for good is sent again message by message, so
- * that only the one at fault is parked.
+ * Sends a run of ready messages of one uid: the upsert of those that write (their patches merged
+ * in order), then each message's lifecycle events, in order, and says how each ended. A message
+ * behind one that failed is deferred, as in its group.
  */
-async function sendRun(run: { d: Decoded; ready: Ready }[], key: BatchKey, deps: DeliverDeps): Promise<Outcome[]> {
-  const last = run.at(-1) as { d: Decoded; ready: Ready };
-  const upsert = { uid: last.ready.uid, ...mergePatches(run.map((r) => r.ready.patch)) };
+async function sendRun(run: Entry[], key: BatchKey, batch: BatchState, deps: DeliverDeps): Promise<Outcome[]> {
+  const writing = run.filter((r) => r.ready.patch !== null);
+  const written = new Map<Entry, Written>();
+  if (writing.length > 0) (await writeUpsert(writing, key, deps)).forEach((w, i) => written.set(writing[i] as Entry, w));
+  const outcomes: Outcome[] = [];
+  let blocker: string | undefined;
+  for (const r of run) {
+    const w = written.get(r);
+    const { m, message } = r.d;
+    if (w?.kind === "ended") {
+      outcomes.push(w.outcome);
+      if (ends(w.outcome)) blocker ??= m.id;
+      continue;
+    }
+    if (blocker) {
+      logMessage(deps, m, { outcome: "deferred", message, reason: "earlier_in_group_failed", blockedBy: blocker });
+      outcomes.push("deferred");
+      continue;
+    }
+    const events = await sendLifecycleEvents(m, message, r.ready, key, batch, deps);
+    if (events.kind === "ended") {
+      outcomes.push(events.outcome);
+      if (ends(events.outcome)) blocker = m.id;
+      continue;
+    }
+    const count = r.ready.events.length > 0 ? events.count : undefined;
+    if (w) {
+      logMessage(deps, m, { outcome: "delivered", message, attempts: w.attempts, fullstoryId: w.fullstoryId, merged: w.merged, events: count });
+      outcomes.push("delivered");
+    } else {
+      // Older than what its key last wrote: nothing written, its events sent all the same.
+      logMessage(deps, m, { outcome: "stale", message, reason: "older_than_written", events: count });
+      outcomes.push("stale");
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * Writes a run's patches as one upsert. A merged upsert Fullstory refuses for good is sent again
+ * message by message, so that only the one at fault is parked.
+ */
+async function writeUpsert(run: Entry[], key: BatchKey, deps: DeliverDeps): Promise<Written[]> {
+  const last = run.at(-1) as Entry;
+  const upsert = { uid: last.ready.uid, ...mergePatches(run.map((r) => r.ready.patch as UserPatch)) };
   const sent = await sendUpsert(upsert, last.d.message.source, last.d.message.event_id, key, deps);
   if (sent.kind === "rejected" && run.length > 1) {
-    const outcomes: Outcome[] = [];
+    const results: Written[] = [];
     for (const r of run) {
-      const [one] = await sendRun([r], key, deps);
-      outcomes.push(one as Outcome);
-      if (one === "failed" || one === "deferred") break;
+      const [one] = (await writeUpsert([r], key, deps)) as [Written];
+      results.push(one);
+      if (one.kind === "ended" && ends(one.outcome)) break;
     }
-    while (outcomes.length < run.length) outcomes.push("deferred");
-    return outcomes;
+    for (const r of run.slice(results.length)) {
+      logMessage(deps, r.d.m, { outcome: "deferred", message: r.d.message, reason: "earlier_in_group_failed" });
+      results.push({ kind: "ended", outcome: "deferred" });
+    }
+    return results;
   }
   const merged = run.length > 1 ? run.length : undefined;
+  const ended = (outcome: Outcome): Written => ({ kind: "ended", outcome });
   switch (sent.kind) {
     case "ok":
       await raiseWatermarks(run, deps);
-      for (const { d } of run) logMessage(deps, d.m, { outcome: "delivered", message: d.message, attempts: sent.attempts, fullstoryId: sent.fullstoryId, merged });
-      return run.map(() => "delivered");
+      return run.map(() => ({ kind: "written", attempts: sent.attempts, fullstoryId: sent.fullstoryId, ...(merged ? { merged } : {}) }));
     case "rejected": {
       const { status, code, message, attempts } = sent;
-      return [await deadLetter(deps, last.d.m, last.d.message, { reason: DeadLetterReason.Rejected, status, code, attempts, ...(message === undefined ? {} : { message }) })];
+      return [ended(await deadLetter(deps, last.d.m, last.d.message, { reason: DeadLetterReason.Rejected, status, code, attempts, ...(message === undefined ? {} : { message }) }))];
     }
     case "region_mismatch":
-      return Promise.all(run.map(({ d }) => deadLetter(deps, d.m, d.message, { reason: DeadLetterReason.RegionMismatch, message: sent.message, attempts: sent.attempts })));
+      return Promise.all(run.map(async ({ d }) => ended(await deadLetter(deps, d.m, d.message, { reason: DeadLetterReason.RegionMismatch, message: sent.message, attempts: sent.attempts }))));
     case "deferred":
       for (const { d } of run) logMessage(deps, d.m, { outcome: "deferred", message: d.message, error: "no_time_left" });
-      return run.map(() => "deferred");
+      return run.map(() => ended("deferred"));
     case "failed":
       for (const { d } of run) logMessage(deps, d.m, { outcome: "failed", message: d.message, attempts: sent.attempts, status: sent.status, error: sent.error, merged });
-      return run.map(() => "failed");
+      return run.map(() => ended("failed"));
   }
 }
 
@@ -225,7 +286,7 @@ async function sendRun(run: { d: Decoded; ready: Ready }[], key: BatchKey, deps:
  * Raises each written key's watermark. Fullstory has the upsert already: a watermark that cannot be
  * saved only lets a later, older event through, so it is logged, not retried.
  */
-async function raiseWatermarks(run: { d: Decoded; ready: Ready }[], deps: DeliverDeps): Promise<void> {
+async function raiseWatermarks(run: Entry[], deps: DeliverDeps): Promise<void> {
   if (!deps.state) return;
   const highest = new Map<string, { source: string; key: string; at: number }>();
   for (const { d, ready } of run) {

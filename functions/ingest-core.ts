@@ -148,6 +148,7 @@ async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcom
     throw err;
   }
   const body: Record<string, unknown> = { status: "accepted", event_id: event.id, upserts: deliverable ? 1 : 0 };
+  if (message.events) body.events = message.events.length;
   if (!deliverable) body.dead_letter = DeadLetterReason.UidUnresolved;
   return { response: reply(202, body), outcome: deliverable ? "accepted" : DeadLetterReason.UidUnresolved, event };
 }

@@ -1,7 +1,9 @@
 import type { Config } from "./config";
-import { QueueMessageSchema, QueueMessageV1Schema, type QueueMessage, type QueueMessageV1 } from "./message";
+import { lifecycleEvents } from "./lifecycle";
+import { EventsSchema, QueueMessageSchema, QueueMessageV1Schema, QueueMessageV2Schema, type QueueMessage, type QueueMessageV1 } from "./message";
 import { findSource } from "./sources";
 import type { Source, SourceEvent, Verified } from "./sources/types";
+import { issuePaths } from "./validation";
 import { patchLimitIssues, type Upsert, type UserPatch } from "./upsert";
 
 /** What building a queue message from a verified event came to. */
@@ -9,8 +11,9 @@ export type Built = { kind: "message"; message: QueueMessage } | { kind: "ignore
 
 /**
  * The queue message for a verified, parsed event: the source's mapping, checked against
- * Fullstory's limits (a message deliver would refuse is `invalid`, with body paths). Shared by
- * ingest, a re-normalising redrive and the reading of version-1 messages, so all three map alike.
+ * Fullstory's limits (a message deliver would refuse is `invalid`, with body paths), with the
+ * lifecycle events the settings send. Shared by ingest, a re-normalising redrive and the reading of
+ * version-1 messages, so all three map alike.
  */
 export function buildMessage(source: Source, event: SourceEvent, config: Config, raw: string, receivedAt: string): Built {
   const normalised = source.normalise(event, config);
@@ -18,8 +21,9 @@ export function buildMessage(source: Source, event: SourceEvent, config: Config,
   const { uid, subject, patch, order, refresh } = normalised.mapped;
   const issues = patch ? patchLimitIssues(patch) : [];
   if (issues.length > 0) return { kind: "invalid", issues };
+  const events = lifecycleEvents(normalised.mapped.events, event.occurredAt, config.events);
   const message: QueueMessage = {
-    v: 2,
+    v: 3,
     source: source.name,
     event_id: event.id,
     event_type: event.type,
@@ -30,8 +34,14 @@ export function buildMessage(source: Source, event: SourceEvent, config: Config,
     ...(order === undefined ? {} : { order }),
     ...(refresh === undefined ? {} : { refresh }),
     upsert: patch,
+    ...(events.length > 0 ? { events } : {}),
     raw,
   };
+  // Events are checked against Fullstory's limits as upserts are (a plan name over 8 KB, say).
+  if (events.length > 0) {
+    const checked = EventsSchema.safeParse(events);
+    if (!checked.success) return { kind: "invalid", issues: issuePaths(checked.error, ["events"]) };
+  }
   return { kind: "message", message };
 }
 
@@ -59,7 +69,7 @@ export function rebuildMessage(message: Pick<QueueMessage, "source" | "event_id"
 }
 
 /**
- * A version-1 message as version 2. Its upsert and uid stay as they were queued; what version 1
+ * A version-1 message as version 3 (without lifecycle events: they were not asked for then). Its upsert and uid stay as they were queued; what version 1
  * did not carry (the account it is about, the stale-event guard's key, what API mode would fetch,
  * and the patch of an event whose uid was not found) comes from its raw body, mapped again.
  */
@@ -70,7 +80,7 @@ function upgrade(v1: QueueMessageV1, config: Config): QueueMessage {
   const patch = upsert ? withoutUid(upsert) : null;
   return {
     ...envelope,
-    v: 2,
+    v: 3,
     uid: upsert?.uid ?? derived?.uid ?? null,
     ...(derived?.subject === undefined ? {} : { subject: derived.subject }),
     ...(derived?.order === undefined ? {} : { order: derived.order }),
@@ -81,7 +91,7 @@ function upgrade(v1: QueueMessageV1, config: Config): QueueMessage {
 
 const withoutUid = ({ uid: _, ...patch }: Upsert): UserPatch => patch;
 
-/** Reads a queue message body of either version (version 1 upgraded); undefined when it is neither. */
+/** Reads a queue message body of any version (1 and 2 upgraded); undefined when it is none. */
 export function readQueueMessage(body: string, config: Config): QueueMessage | undefined {
   let json: unknown;
   try {
@@ -89,8 +99,10 @@ export function readQueueMessage(body: string, config: Config): QueueMessage | u
   } catch {
     return undefined;
   }
-  const v2 = QueueMessageSchema.safeParse(json);
-  if (v2.success) return v2.data;
+  const v3 = QueueMessageSchema.safeParse(json);
+  if (v3.success) return v3.data;
+  const v2 = QueueMessageV2Schema.safeParse(json);
+  if (v2.success) return { ...v2.data, v: 3 };
   const v1 = QueueMessageV1Schema.safeParse(json);
   return v1.success ? upgrade(v1.data, config) : undefined;
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
 import { sqsJson } from "./queue/limits";
+import { EVENT_LIMITS, LifecycleEventSchema } from "./lifecycle";
 import { UidSchema, UpsertSchema, UserPatchSchema } from "./upsert";
 
 const Envelope = {
@@ -13,24 +14,31 @@ const Envelope = {
   raw: z.string(),
 };
 
-/**
- * The versioned contract between ingest and deliver (and the dead-letter tools), version 2. Ingest
- * builds it; deliver and `dlq` read it back (see `readQueueMessage`): a body that does not parse is
- * an `invalid_message` dead letter. `uid` is null when the payload does not name the user: deliver
- * then resolves `subject` through the identity directory (or the provider's API). `upsert` is the
- * patch for that user, null for an event that carries no state (fetched in API mode). `order` is
- * the stale-event guard's key and position, `refresh` what API mode fetches instead of the snapshot.
- */
-export const QueueMessageSchema = z.object({
-  v: z.literal(2),
+const V2Fields = {
   ...Envelope,
   uid: UidSchema.nullable(),
   subject: z.string().min(1).optional(),
   order: z.object({ key: z.string().min(1), at: z.number().finite() }).optional(),
   refresh: z.object({ family: z.string().min(1), id: z.string().min(1) }).optional(),
   upsert: UserPatchSchema.nullable(),
-});
+};
+
+/**
+ * The versioned contract between ingest and deliver (and the dead-letter tools), version 3. Ingest
+ * builds it; deliver and `dlq` read it back (see `readQueueMessage`): a body that does not parse is
+ * an `invalid_message` dead letter. `uid` is null when the payload does not name the user: deliver
+ * then resolves `subject` through the identity directory (or the provider's API). `upsert` is the
+ * patch for that user, null for an event that carries no state (fetched in API mode). `order` is
+ * the stale-event guard's key and position, `refresh` what API mode fetches instead of the snapshot.
+ * `events` are the lifecycle events to send after the upsert (functions/lifecycle.ts), already
+ * named as the settings say; absent when the feature is off or the event records no moment.
+ */
+export const EventsSchema = z.array(LifecycleEventSchema).min(1).max(EVENT_LIMITS.perMessage);
+export const QueueMessageSchema = z.object({ v: z.literal(3), ...V2Fields, events: EventsSchema.optional() });
 export type QueueMessage = z.infer<typeof QueueMessageSchema>;
+
+/** Version 2: version 3 without lifecycle events. Still read (as version 3 without events) for letters queued before an upgrade. */
+export const QueueMessageV2Schema = z.object({ v: z.literal(2), ...V2Fields });
 
 /**
  * Version 1, as the first release queued it (the upsert with its uid, or null when ingest found no

@@ -95,7 +95,7 @@ export function startDeliveryLoop({ store, deps, pollMs, log, budgetMs = BATCH_B
 }
 
 /**
- * The Fullstory client of a dry run: prints each upsert it would send as one JSON line on stdout
+ * The Fullstory client of a dry run: prints each upsert and lifecycle event it would send as one JSON line on stdout
  * (this is the point of a dry run, so the body is printed, on the operator's own machine) and
  * sends nothing. The Authorization header is left out.
  */
@@ -109,7 +109,7 @@ export function createDryRunClient(write: (line: string) => void = (line) => pro
           method: request.method,
           url: `${request.origin}${request.path}`,
           idempotency_key: request.headers["idempotency-key"],
-          upsert: JSON.parse(request.body) as unknown,
+          [request.path.endsWith("/v2/events") ? "event" : "upsert"]: JSON.parse(request.body) as unknown,
         }),
       );
       return { kind: "ok", id: "dry-run" };

@@ -66,6 +66,15 @@ function stripeApiLine(config: Config): string {
   return `on: each object read from ${api.url} with the key from ${from}`;
 }
 
+/** Whether lifecycle events are sent (docs/events.md), and how many the settings rename or leave out. */
+function eventsLine(config: Config): string {
+  if (!config.events.enabled) return "off: set FULLSTORY_EVENTS=true to send lifecycle events too (POST /v2/events, counted against the plan's server-event quota)";
+  const names = Object.entries(config.events.names);
+  const off = names.filter(([, to]) => to === false).length;
+  const renamed = names.filter(([from, to]) => to !== false && to !== from).length;
+  return `on: lifecycle events sent after each upsert${off || renamed ? ` (${renamed} renamed, ${off} switched off by FULLSTORY_EVENT_NAMES)` : ""}`;
+}
+
 async function main(): Promise<void> {
   let config: Config;
   let devSecretsFile: string | undefined;
@@ -129,6 +138,7 @@ async function main(): Promise<void> {
   }
   say(`  fullstory   ${banner}`);
   say(`  stripe api  ${stripeApiLine(config)}`);
+  say(`  events      ${eventsLine(config)}`);
   const dead = store.listDeadLetters().length;
   say(`  data        ${path.resolve(config.dataDir)}   ${store.depth()} queued, ${dead} dead letter(s)${released ? `, ${released} resumed after a restart` : ""}`);
   say("  Stop with Ctrl-C. Try: npm run send -- stripe customer.subscription.updated");

@@ -13,7 +13,11 @@ import { openLocalDatabase } from "./queue-store";
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS uids (source TEXT NOT NULL, subject TEXT NOT NULL, uid TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (source, subject));
 CREATE TABLE IF NOT EXISTS watermarks (source TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (source, key));
+CREATE TABLE IF NOT EXISTS sent_events (id TEXT PRIMARY KEY, sent_at INTEGER NOT NULL);
 `;
+
+/** As on a stage: a day longer than a dead letter is kept (functions/state/dynamo.ts). */
+const SENT_KEPT_MS = 15 * 86_400_000;
 
 interface LetterRow {
   seq: number;
@@ -51,9 +55,15 @@ export function openStateStore({ dir, now = Date.now, db: shared }: { dir: strin
     waiting: db.prepare<[string, string], LetterRow>("SELECT * FROM dead_letters WHERE wait_source = ? AND wait_subject = ? ORDER BY seq"),
     all: db.prepare<[], LetterRow>("SELECT * FROM dead_letters WHERE wait_source IS NOT NULL ORDER BY seq"),
     unpark: db.prepare("DELETE FROM dead_letters WHERE seq = ?"),
+    sent: db.prepare<[string], { id: string }>("SELECT id FROM sent_events WHERE id = ?"),
+    markSent: db.prepare("INSERT OR IGNORE INTO sent_events (id, sent_at) VALUES (?, ?)"),
     queued: db.prepare<[number], { seq: number }>("SELECT seq FROM messages WHERE seq = ?"),
     dequeue: db.prepare("DELETE FROM messages WHERE seq = ?"),
   };
+  db.prepare("DELETE FROM sent_events WHERE sent_at < ?").run(now() - SENT_KEPT_MS);
+  const markSent = db.transaction((ids: string[]) => {
+    for (const id of ids) q.markSent.run(id, now());
+  });
   // A received message and its waiting letter change places in one commit, as with dead letters.
   const park = db.transaction((letter: WaitingLetter) => {
     if (letter.messageId !== undefined) {
@@ -81,7 +91,7 @@ export function openStateStore({ dir, now = Date.now, db: shared }: { dir: strin
   return {
     read: (request) =>
       stored(() => {
-        const snapshot: StateSnapshot = { uids: new Map(), watermarks: new Map() };
+        const snapshot: StateSnapshot = { uids: new Map(), watermarks: new Map(), sent: new Set() };
         for (const { source, subject } of request.subjects) {
           const row = q.uid.get(source, subject);
           if (row) snapshot.uids.set(stateKey(source, subject), row.uid);
@@ -90,8 +100,10 @@ export function openStateStore({ dir, now = Date.now, db: shared }: { dir: strin
           const row = q.watermark.get(source, key);
           if (row) snapshot.watermarks.set(stateKey(source, key), row.at);
         }
+        for (const id of request.sent ?? []) if (q.sent.get(id)) snapshot.sent.add(id);
         return snapshot;
       }),
+    markSent: (ids) => stored(() => markSent(ids)),
     learn: (source, subject, uid) => stored(() => learn(source, subject, uid)),
     advance: (source, key, at) =>
       stored(() => {

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { DATA_CENTERS, SOURCE_NAMES, type DataCenter, type SourceName } from "../functions/config";
+import { EventNamesSchema } from "../functions/lifecycle";
 
 /**
  * Per-stage settings of the deployed bridge, derived from the stage name and the stage's entry in
@@ -59,6 +60,10 @@ export const StageOverridesSchema = z.strictObject({
   clerkUidField: z.enum(["id", "external_id"]).optional(),
   parameterTtlSeconds: z.number().int().positive().optional(),
   deliverTimeoutSeconds: DeliverTimeout.optional(),
+  /** `FULLSTORY_EVENTS`: send lifecycle events (`POST /v2/events`, counted against the plan's server-event quota). Default: off. */
+  events: z.boolean().optional(),
+  /** `FULLSTORY_EVENT_NAMES`: default event name → new name, or false to not send that one. */
+  eventNames: EventNamesSchema.optional(),
   /** How many times SQS hands a message to deliver before moving it to the dead-letter queue. */
   maxReceiveCount: z.number().int().min(5).max(1000).optional(),
   memoryMb: z.number().int().min(128).max(10240).optional(),
@@ -79,6 +84,8 @@ export interface StageSettings {
   stripeUidMetadataKeys?: string[];
   clerkUidField?: "id" | "external_id";
   parameterTtlSeconds?: number;
+  events: boolean;
+  eventNames?: Record<string, string | false>;
   memoryMb: number;
   ingestTimeoutSeconds: number;
   deliverTimeoutSeconds: number;
@@ -147,6 +154,8 @@ export function stageSettings(stage: string, overrides: unknown = {}): StageSett
     stripeUidMetadataKeys: o.stripeUidMetadataKeys,
     clerkUidField: o.clerkUidField,
     parameterTtlSeconds: o.parameterTtlSeconds,
+    events: o.events ?? false,
+    ...(o.eventNames ? { eventNames: o.eventNames as Record<string, string | false> } : {}),
     memoryMb: o.memoryMb ?? 256,
     ingestTimeoutSeconds: INGEST_TIMEOUT_SECONDS,
     deliverTimeoutSeconds,
@@ -164,6 +173,9 @@ function commonEnvironment(s: StageSettings): Record<string, string> {
   const env: Record<string, string> = s.parameterTtlSeconds === undefined ? {} : { BRIDGE_PARAMETER_TTL_SECONDS: String(s.parameterTtlSeconds) };
   if (s.stripeUidMetadataKeys) env.STRIPE_UID_METADATA_KEYS = s.stripeUidMetadataKeys.join(",");
   if (s.clerkUidField) env.CLERK_UID_FIELD = s.clerkUidField;
+  // Both functions: ingest names the events it queues, deliver those of a thin event it fetched.
+  if (s.events) env.FULLSTORY_EVENTS = "true";
+  if (s.eventNames) env.FULLSTORY_EVENT_NAMES = JSON.stringify(s.eventNames);
   return env;
 }
 

@@ -21,10 +21,10 @@ export function createStateTable(settings: StageSettings) {
   });
 }
 
-/** What deliver (and only deliver) does with the state table: one-item reads and writes, batched reads, queries of one partition. */
+/** What deliver (and only deliver) does with the state table: one-item reads and writes, batched reads and writes, queries of one partition. */
 export function stateTableAccess(table: sst.aws.Dynamo) {
   return {
-    actions: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+    actions: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"],
     resources: [table.arn],
   };
 }

@@ -1,5 +1,6 @@
 import { beforeDeadline } from "../deadline";
 import { isBridgeError } from "../errors";
+import { lifecycleEvents, type LifecycleEvent } from "../lifecycle";
 import { DeadLetterReason, type QueueMessage } from "../message";
 import type { Refresher } from "../refresh";
 import type { EventOrder } from "../sources/types";
@@ -16,14 +17,21 @@ export interface BatchState {
   pending: Map<string, number>;
   /** API mode, per source, made on first use in this batch. */
   refresher(source: string): Refresher | undefined;
+  /** Lifecycle event ids whose "sent" record has been read into the snapshot (or written by this batch). */
+  checkedSent: Set<string>;
 }
 
-/** A message ready to send: its user, what to write, and the watermark to raise once it is written. */
+/**
+ * A message ready to send: its user, what to write (null: the event is older than what its key
+ * last wrote, so only its lifecycle events go), the watermark to raise once it is written, and
+ * its lifecycle events.
+ */
 export interface Ready {
   kind: "ready";
   uid: string;
-  patch: UserPatch;
+  patch: UserPatch | null;
   order?: EventOrder;
+  events: LifecycleEvent[];
 }
 
 /**
@@ -31,7 +39,8 @@ export interface Ready {
  * 1. a thin event's object is fetched (API mode), or the event waits for a Stripe key;
  * 2. an event naming both its user and its account teaches the directory (and releases the letters
  *    waiting on that account);
- * 3. the stale-event guard: an event older than what its key last wrote is skipped;
+ * 3. the stale-event guard: an event older than what its key last wrote is not written; its
+ *    lifecycle events, facts that happened all the same, are still sent;
  * 4. API mode replaces the snapshot with the current state (recorded as of when it was fetched);
  * 5. the uid: the payload's, else the directory's, else (API mode) the provider's record of the
  *    account; none: the message waits in the state store until the account's uid is learned.
@@ -48,6 +57,7 @@ export async function prepare(m: InboundMessage, message: QueueMessage, batch: B
   try {
     let { uid, subject, order, patch } = { uid: message.uid ?? undefined, subject: message.subject, order: message.order, patch: message.upsert };
     let refresh = message.refresh;
+    let events = message.events ?? [];
 
     if (patch === null) {
       if (!refresher) {
@@ -56,20 +66,29 @@ export async function prepare(m: InboundMessage, message: QueueMessage, batch: B
       const expanded = await beforeDeadline(refresher.expand(message, api()), deps.remainingMs());
       if (expanded === "missing") return deadLetter(deps, m, message, { reason: DeadLetterReason.ObjectMissing, attempts: 1 });
       ({ uid = uid, subject = subject, order = order, refresh, patch } = expanded);
+      events = lifecycleEvents(expanded.events, message.occurred_at, deps.config.events);
     }
 
     if (uid !== undefined && subject !== undefined && deps.state) await learn(deps, message.source, subject, uid, batch);
 
+    let stale = false;
     if (order) {
       const key = stateKey(message.source, order.key);
       const written = Math.max(batch.snapshot.watermarks.get(key) ?? -Infinity, batch.pending.get(key) ?? -Infinity);
       if (order.at < written) {
-        logMessage(deps, m, { outcome: "stale", message, reason: "older_than_written" });
-        return "stale";
+        if (events.length === 0) {
+          logMessage(deps, m, { outcome: "stale", message, reason: "older_than_written" });
+          return "stale";
+        }
+        stale = true;
       }
     }
 
-    if (refresher && refresh) {
+    if (stale) {
+      // Only the events go: nothing is fetched or written, no watermark moves.
+      patch = null;
+      order = undefined;
+    } else if (refresher && refresh) {
       const current = await beforeDeadline(refresher.current(refresh, eventAt, api()), deps.remainingMs());
       if (current === "missing") return deadLetter(deps, m, message, { reason: DeadLetterReason.ObjectMissing, attempts: 1 });
       patch = current.patch;
@@ -91,8 +110,8 @@ export async function prepare(m: InboundMessage, message: QueueMessage, batch: B
       if (subject === undefined) return deadLetter(deps, m, message, { reason: DeadLetterReason.UidUnresolved, attempts: 0 });
       return parkWaiting(deps, m, message, subject, { reason: DeadLetterReason.UidUnresolved, attempts: 0 });
     }
-    if (patch === null) return deadLetter(deps, m, message, { reason: DeadLetterReason.InvalidMessage, attempts: 0 });
-    return order ? { kind: "ready", uid, patch, order } : { kind: "ready", uid, patch };
+    if (patch === null && !stale) return deadLetter(deps, m, message, { reason: DeadLetterReason.InvalidMessage, attempts: 0 });
+    return order ? { kind: "ready", uid, patch, order, events } : { kind: "ready", uid, patch, events };
   } catch (err) {
     logMessage(deps, m, { outcome: "failed", message, error: isBridgeError(err) ? err.code : ((err as { code?: string }).code ?? "unexpected") });
     return "failed";

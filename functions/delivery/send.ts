@@ -2,7 +2,8 @@ import { beforeDeadline } from "../deadline";
 import { ErrorCode, isBridgeError } from "../errors";
 import type { SendResult } from "../fullstory/client";
 import { checkKeyRegion } from "../fullstory/region";
-import { buildUpsertRequest } from "../fullstory/request";
+import { buildEventRequest, buildUpsertRequest, type FullstoryRequest } from "../fullstory/request";
+import type { LifecycleEvent } from "../lifecycle";
 import type { Upsert } from "../upsert";
 import type { DeliverDeps } from "./types";
 
@@ -44,7 +45,7 @@ export function batchKey(getApiKey: DeliverDeps["getApiKey"]): BatchKey {
   };
 }
 
-/** What sending one upsert came to, after the retries the invocation's time allowed. */
+/** What sending one request (an upsert, an event) came to, after the retries the invocation's time allowed. */
 export type Sent =
   | { kind: "ok"; attempts: number; fullstoryId: string }
   | { kind: "rejected"; attempts: number; status: number; code: string; message?: string }
@@ -52,17 +53,29 @@ export type Sent =
   | { kind: "failed"; attempts: number; status?: number; error: string }
   | { kind: "deferred" };
 
+/** Sends `upsert` (from event `eventId` of `source`, which with its body makes the Idempotency-Key), see `sendRequest`. */
+export function sendUpsert(upsert: Upsert, source: string, eventId: string, key: BatchKey, deps: DeliverDeps): Promise<Sent> {
+  const { apiUrl } = deps.config.fullstory;
+  return sendRequest((apiKey) => buildUpsertRequest({ apiUrl, apiKey, upsert, source, eventId }), key, deps);
+}
+
+/** Sends one lifecycle event of `uid`, from event `eventId` of `source`, see `sendRequest`. */
+export function sendEvent(event: LifecycleEvent, uid: string, source: string, eventId: string, key: BatchKey, deps: DeliverDeps): Promise<Sent> {
+  const { apiUrl } = deps.config.fullstory;
+  return sendRequest((apiKey) => buildEventRequest({ apiUrl, apiKey, event, uid, source, eventId }), key, deps);
+}
+
 /**
- * Sends `upsert` (from event `eventId` of `source`, which with its body makes the Idempotency-Key)
- * and retries what is retryable within the time left: Retry-After when Fullstory gives one
- * (floored and spread), else jittered exponential backoff; one key refresh after a 401/403. No
- * request starts with less than `minAttemptMs` left, and each is cut off when the time is up.
+ * Sends the request `build` makes with the key, and retries what is retryable within the time
+ * left: Retry-After when Fullstory gives one (floored and spread), else jittered exponential
+ * backoff; one key refresh after a 401/403. No request starts with less than `minAttemptMs` left,
+ * and each is cut off when the time is up.
  */
-export async function sendUpsert(upsert: Upsert, source: string, eventId: string, key: BatchKey, deps: DeliverDeps): Promise<Sent> {
+async function sendRequest(build: (apiKey: string) => FullstoryRequest, key: BatchKey, deps: DeliverDeps): Promise<Sent> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = deps.random ?? Math.random;
   const minAttemptMs = deps.minAttemptMs ?? MIN_ATTEMPT_MS;
-  const { apiUrl, region } = deps.config.fullstory;
+  const { region } = deps.config.fullstory;
   let attempts = 0;
   let refreshed = false;
   let last: SendResult | undefined;
@@ -76,7 +89,7 @@ export async function sendUpsert(upsert: Upsert, source: string, eventId: string
       const remaining = deps.remainingMs();
       if (remaining < minAttemptMs) break;
       attempts++;
-      last = await deps.fullstory.send(buildUpsertRequest({ apiUrl, apiKey, upsert, source, eventId }), { timeoutMs: remaining });
+      last = await deps.fullstory.send(build(apiKey), { timeoutMs: remaining });
       if (last.kind === "ok") return { kind: "ok", attempts, fullstoryId: last.id };
       if (last.kind === "permanent") {
         const { status, code, message } = last;

@@ -44,7 +44,7 @@ export interface DeliverDeps {
 
 /**
  * How one message ended: delivered; skipped as `stale` (an older event than what its key last
- * wrote); `dead_lettered` (on the dead-letter queue, or waiting in the state store for its uid);
+ * wrote: nothing written, its lifecycle events sent); `dead_lettered` (on the dead-letter queue, or waiting in the state store for its uid);
  * `failed` (retryable: back to the queue); `deferred` (not attempted: no time left, or behind an
  * earlier failure of its group).
  */
@@ -61,6 +61,8 @@ export interface MessageLog {
   fullstoryId?: string;
   /** Messages sent together with this one as one upsert (coalesced), this one included. */
   merged?: number;
+  /** Lifecycle events sent for this message by this delivery. */
+  events?: number;
 }
 
 /** One JSON line per message: ids, outcome, counts and codes only, never the key, an email or a body. */
@@ -78,6 +80,7 @@ export function logMessage(deps: Pick<DeliverDeps, "logger">, m: InboundMessage,
     error: f.error,
     blocked_by: f.blockedBy,
     merged: f.merged,
+    events: f.events,
     // Fullstory's own id of the user ("dry-run" when local mode sends nothing).
     fullstory_id: f.fullstoryId,
   };

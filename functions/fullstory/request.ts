@@ -1,3 +1,4 @@
+import type { LifecycleEvent } from "../lifecycle";
 import { idempotencyKey } from "../message";
 import type { Upsert } from "../upsert";
 
@@ -27,16 +28,41 @@ export interface UpsertRequestInput {
  * https://developer.fullstory.com/server/v1/getting-started
  */
 export function buildUpsertRequest({ apiUrl, apiKey, upsert, source, eventId }: UpsertRequestInput): FullstoryRequest {
-  const url = new URL(apiUrl);
   const body = JSON.stringify(upsert);
+  return post(apiUrl, "/v2/users", apiKey, idempotencyKey(source, eventId, upsert.uid, body), body);
+}
+
+export interface EventRequestInput {
+  apiUrl: string;
+  apiKey: string;
+  event: LifecycleEvent;
+  uid: string;
+  source: string;
+  eventId: string;
+}
+
+/**
+ * Builds a Fullstory V2 create-event request (`POST /v2/events`) for the user `uid`, stamped with
+ * when the event happened, with an Idempotency-Key of its own: derived like an upsert's, from the
+ * webhook event, the uid, the event's name and its body.
+ * https://developer.fullstory.com/server/events/create-event
+ */
+export function buildEventRequest({ apiUrl, apiKey, event, uid, source, eventId }: EventRequestInput): FullstoryRequest {
+  const body = JSON.stringify({ name: event.name, timestamp: event.timestamp, user: { uid }, properties: event.properties, schema: event.schema });
+  return post(apiUrl, "/v2/events", apiKey, idempotencyKey(source, `${eventId}\nevent\n${event.name}`, uid, body), body);
+}
+
+/** A JSON POST to `path` under the base URL (a path prefix of the base is kept). The key goes verbatim after `Basic`. */
+function post(apiUrl: string, path: string, apiKey: string, key: string, body: string): FullstoryRequest {
+  const url = new URL(apiUrl);
   return {
     origin: url.origin,
-    path: `${url.pathname.replace(/\/+$/, "")}/v2/users`,
+    path: `${url.pathname.replace(/\/+$/, "")}${path}`,
     method: "POST",
     headers: {
       authorization: `Basic ${apiKey}`,
       "content-type": "application/json",
-      "idempotency-key": idempotencyKey(source, eventId, upsert.uid, body),
+      "idempotency-key": key,
       "integration-source": "fullstory-webhook-bridge",
     },
     body,

@@ -2,6 +2,7 @@ import * as z from "zod";
 import type { Config } from "../config";
 import { LIMITS, type Properties, type PropertyType } from "../upsert";
 import { issuePaths } from "../validation";
+import { accountDeleted, signedUp } from "./lifecycle";
 import { standardWebhookId, verifyStandardWebhook } from "./standard-webhooks";
 import type { Normalised, Parsed, Source, SourceEvent, Verified } from "./types";
 
@@ -100,7 +101,8 @@ function normalise(event: SourceEvent<ClerkEvent>, config: Config): Normalised {
     ...(subject ? { subject, order: { key: `user:${subject}`, at: Date.parse(event.occurredAt) } } : {}),
   };
   if (event.data.type === "user.deleted") {
-    return { kind: "mapped", mapped: { ...context, patch: { properties: { account_deleted: true }, schema: { properties: { account_deleted: "bool" } } } } };
+    const patch = { properties: { account_deleted: true }, schema: { properties: { account_deleted: "bool" as const } } };
+    return { kind: "mapped", mapped: { ...context, patch, events: [accountDeleted()] } };
   }
 
   const user = event.data.data;
@@ -124,7 +126,7 @@ function normalise(event: SourceEvent<ClerkEvent>, config: Config): Normalised {
     properties,
     schema: { properties: types },
   };
-  return { kind: "mapped", mapped: { ...context, patch } };
+  return { kind: "mapped", mapped: { ...context, patch, ...(event.data.type === "user.created" ? { events: [signedUp("clerk")] } : {}) } };
 }
 
 /** The `clerk` source: Standard Webhooks signatures, Clerk's user events mapped to Fullstory users. */

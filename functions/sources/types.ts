@@ -1,4 +1,5 @@
 import type { Config, SourceName } from "../config";
+import type { LifecycleFact } from "../lifecycle";
 import type { UserPatch } from "../upsert";
 
 /** What a verifier gets: the raw body exactly as received, lower-cased headers, the secret list, the clock (ms). */
@@ -53,7 +54,9 @@ export interface Refresh {
  * the user; `subject` is the provider's id of the account the event is about (Stripe customer,
  * Clerk user), which the identity directory resolves to a uid when the payload has none, and which
  * learns `subject → uid` when it has both. `patch` is null only for events that carry no state of
- * their own (Stripe thin events), which `refresh` fetches.
+ * their own (Stripe thin events), which `refresh` fetches. `events` are the lifecycle moments the
+ * event records (functions/sources/lifecycle.ts), under their default names: whether and as what
+ * they are sent is the settings' business (functions/lifecycle.ts).
  */
 export interface Mapped {
   uid?: string;
@@ -61,6 +64,7 @@ export interface Mapped {
   patch: UserPatch | null;
   order?: EventOrder;
   refresh?: Refresh;
+  events?: LifecycleFact[];
 }
 
 export type Normalised = { kind: "mapped"; mapped: Mapped } | { kind: "ignored"; reason: string };

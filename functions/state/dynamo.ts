@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import {
   BatchGetItemCommand,
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   PutItemCommand,
@@ -10,6 +11,8 @@ import {
   type AttributeValue,
   type KeySchemaElement,
   type BatchGetItemCommandOutput,
+  type BatchWriteItemCommandOutput,
+  type WriteRequest,
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import { BridgeError, ErrorCode } from "../errors";
@@ -24,6 +27,7 @@ import { stateKey, type ParkedLetter, type StateCallOptions, type StateSnapshot,
  * |---|---|---|---|
  * | a subject's uid | `uid#<source>#<subject>` | `uid` | `uid`, `updated_at` |
  * | a watermark | `order#<source>#<key>` | `order` | `at`, `expires_at` (35 days) |
+ * | a lifecycle event sent | `sent#<id>` | `sent` | `expires_at` (15 days) |
  * | a waiting letter | `parked` | `<source>#<subject>#<parked at>#<deduplication id>` | `body` (gzip), `group_id`, `dedup_id`, `failure`, `expires_at` (14 days) |
  *
  * Waiting letters share one partition, so one Query lists them all and a `begins_with` finds a
@@ -41,11 +45,16 @@ const WATERMARK_TTL_SECONDS = 35 * DAY_SECONDS;
 /** As long as SQS keeps a dead letter. */
 const PARKED_TTL_SECONDS = 14 * DAY_SECONDS;
 const PARKED_PK = "parked";
+/** A day longer than a dead letter is kept: a redrive never meets an event sent before it was parked. */
+const SENT_TTL_SECONDS = 15 * DAY_SECONDS;
+/** BatchWriteItem takes at most 25 requests. https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html */
+const BATCH_WRITE_ITEMS = 25;
 
 // Sources and subjects are providers' ids; `#` separates the parts of a key, so it is escaped.
 const part = (text: string): string => encodeURIComponent(text);
 const uidKey = (source: string, subject: string) => ({ pk: { S: `uid#${part(source)}#${part(subject)}` }, sk: { S: "uid" } });
 const orderKey = (source: string, key: string) => ({ pk: { S: `order#${part(source)}#${part(key)}` }, sk: { S: "order" } });
+const sentKey = (id: string) => ({ pk: { S: `sent#${part(id)}` }, sk: { S: "sent" } });
 const subjectPrefix = (source: string, subject: string) => `${part(source)}#${part(subject)}#`;
 
 export interface DynamoStateOptions {
@@ -90,10 +99,11 @@ export function createDynamoStateStore({ tableName, client, now = Date.now }: Dy
   return {
     read: (request, options) =>
       call(options, async (abortSignal) => {
-        const snapshot: StateSnapshot = { uids: new Map(), watermarks: new Map() };
+        const snapshot: StateSnapshot = { uids: new Map(), watermarks: new Map(), sent: new Set() };
         const keys = [
           ...request.subjects.map((s) => uidKey(s.source, s.subject)),
           ...request.orders.map((o) => orderKey(o.source, o.key)),
+          ...(request.sent ?? []).map(sentKey),
         ];
         const unique = [...new Map(keys.map((k) => [k.pk.S, k])).values()];
         for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) {
@@ -149,6 +159,20 @@ export function createDynamoStateStore({ tableName, client, now = Date.now }: Dy
         }
       }),
 
+    markSent: (ids, options) =>
+      call(options, async (abortSignal) => {
+        const expires = { N: String(epochSeconds() + SENT_TTL_SECONDS) };
+        const unique = [...new Set(ids)];
+        for (let i = 0; i < unique.length; i += BATCH_WRITE_ITEMS) {
+          let pending: WriteRequest[] | undefined = unique.slice(i, i + BATCH_WRITE_ITEMS).map((id) => ({ PutRequest: { Item: { ...sentKey(id), expires_at: expires } } }));
+          for (let round = 0; pending && pending.length > 0; round++) {
+            if (round === 4) throw new BridgeError(ErrorCode.StateUnavailable, "The state table kept writes unprocessed (throttled).");
+            const out: BatchWriteItemCommandOutput = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }), { abortSignal });
+            pending = out.UnprocessedItems?.[tableName];
+          }
+        }
+      }),
+
     park: (letter, options) =>
       call(options, async (abortSignal) => {
         const body = gzipSync(letter.body);
@@ -188,9 +212,11 @@ export function createDynamoStateStore({ tableName, client, now = Date.now }: Dy
 
 function record(snapshot: StateSnapshot, item: Record<string, AttributeValue>): void {
   const pk = item.pk?.S ?? "";
+  // `uid#<source>#<subject>`, `order#<source>#<key>`, `sent#<id>`.
   const [kind, source, key] = pk.split("#").map(decodeURIComponent);
   if (kind === "uid" && source !== undefined && key !== undefined && item.uid?.S) snapshot.uids.set(stateKey(source, key), item.uid.S);
   if (kind === "order" && source !== undefined && key !== undefined && item.at?.N) snapshot.watermarks.set(stateKey(source, key), Number(item.at.N));
+  if (kind === "sent" && source !== undefined) snapshot.sent.add(source); // the id, in the first part
 }
 
 function letterOf(item: Record<string, AttributeValue>): ParkedLetter {

@@ -14,6 +14,8 @@ export interface StateStore {
   learn(source: string, subject: string, uid: string, options?: StateCallOptions): Promise<Learned>;
   /** Raises the watermark of `key` to `at`, unless it already stands at or past it. */
   advance(source: string, key: string, at: number, options?: StateCallOptions): Promise<void>;
+  /** Remembers lifecycle events Fullstory accepted, by `sentEventId` (for as long as a dead letter may wait). */
+  markSent(ids: string[], options?: StateCallOptions): Promise<void>;
   /** Parks a letter until `subject`'s uid is learned (or, for `#…` subjects, a setting is made). */
   park(letter: WaitingLetter, options?: StateCallOptions): Promise<void>;
   /** The letters waiting on `subject`, oldest first. */
@@ -32,6 +34,8 @@ export interface StateCallOptions {
 export interface StateRequest {
   subjects: { source: string; subject: string }[];
   orders: { source: string; key: string }[];
+  /** Lifecycle event ids (`sentEventId`) to check. */
+  sent?: string[];
 }
 
 export interface StateSnapshot {
@@ -39,6 +43,8 @@ export interface StateSnapshot {
   uids: Map<string, string>;
   /** By `stateKey(source, key)`. */
   watermarks: Map<string, number>;
+  /** The asked-for lifecycle event ids Fullstory already accepted. */
+  sent: Set<string>;
 }
 
 export interface Learned {

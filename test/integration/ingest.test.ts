@@ -73,7 +73,7 @@ describe("ingest handler over fauxqs", () => {
     expect(message?.Attributes?.MessageGroupId).toBe("user_ada");
     expect(message?.Attributes?.MessageDeduplicationId).toBe(deduplicationId("stripe", "evt_sub_1", "user_ada"));
     const body = QueueMessageSchema.parse(JSON.parse(message?.Body ?? ""));
-    expect(body).toMatchObject({ v: 2, source: "stripe", event_id: "evt_sub_1", event_type: "customer.subscription.updated", raw: payload });
+    expect(body).toMatchObject({ v: 3, source: "stripe", event_id: "evt_sub_1", event_type: "customer.subscription.updated", raw: payload });
     expect(body.uid).toBe("user_ada");
     expect(body.upsert?.properties).toMatchObject({ subscription_status: "active", mrr: 20 });
   });

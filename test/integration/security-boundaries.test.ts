@@ -247,7 +247,7 @@ describe("data residency", () => {
       const dir = mkdtempSync(path.join(tmpdir(), "bridge-residency-"));
       const store = openQueueStore({ dir });
       const config = loadConfig({ FULLSTORY_API_KEY: KEY, FULLSTORY_API_URL: eu.url, FULLSTORY_REGION: "eu1" });
-      await store.send(queueEntry({ v: 2, source: "standard", event_id: "msg_residency", event_type: "upsert", occurred_at: new Date().toISOString(), received_at: new Date().toISOString(), uid: "sec-residency-local", upsert: { properties: {} }, raw: "{}" }));
+      await store.send(queueEntry({ v: 3, source: "standard", event_id: "msg_residency", event_type: "upsert", occurred_at: new Date().toISOString(), received_at: new Date().toISOString(), uid: "sec-residency-local", upsert: { properties: {} }, raw: "{}" }));
       const client = createFullstoryClient(TEST_CLIENT_TIMEOUTS);
       const loop = startDeliveryLoop({ store, deps: { config, logger: createLogger(() => {}), fullstory: client, getApiKey: async () => KEY }, pollMs: 10, log: createLogger(() => {}) });
       for (let i = 0; i < 100 && store.listDeadLetters().length === 0; i++) await new Promise((r) => setTimeout(r, 20));

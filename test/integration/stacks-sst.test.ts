@@ -200,7 +200,7 @@ describe("least privilege, in the IAM policies SST writes", () => {
       { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [arn(dev.queue("DeadLetterQueue"))] },
       {
         Effect: "Allow",
-        Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+        Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"],
         Resource: [arn(dev.one("aws:dynamodb/table:Table", "StateTable"))],
       },
       { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [ssmArn("/fullstory-bridge/dev/fullstory-api-key")] },

@@ -16,6 +16,9 @@ import { stripeRefresherFactory } from "../../functions/sources/stripe/api-mode"
 import { startDeliveryLoop } from "../../local/delivery-loop";
 import { openLocalDatabase, openQueueStore } from "../../local/queue-store";
 import { openStateStore } from "../../local/state-store";
+import { localBackend } from "../../tools/dlq-local";
+import { sqsBackend } from "../../tools/dlq-sqs";
+import type { RedriveOutcome } from "../../tools/dead-letters";
 import { apiEvent, parseResponse } from "./api-event";
 import { TEST_CLIENT_TIMEOUTS, deliverContainer } from "./deliver-container";
 import { startDynamo, type LoopbackDynamo } from "./dynamo";
@@ -43,6 +46,8 @@ export interface BridgeStage {
   /** Dead letters on the dead-letter queue (deployed) or the local store's other dead letters, as body and reason. */
   deadLetters(): Promise<{ body: string; reason: string }[]>;
   state: StateStore;
+  /** `npm run dlq -- redrive` (without --renormalise) on the stage's dead letters, through the tool's own backend. */
+  redrive(): Promise<RedriveOutcome[]>;
   /** Deliver's log line for each message it handled so far, in order: `{event_id, outcome, reason, error, …}`. */
   delivered(): Record<string, unknown>[];
   /**
@@ -101,6 +106,10 @@ export async function deployedStage({ fullstory, fullstoryKey, env }: StageOptio
       (await readQueue(sqs.client, queue.deadLetterQueueUrl)).map((l) => ({ body: l.body, reason: l.attributes.reason ?? "retries_exhausted" })),
     state,
     delivered: () => [...earlier, ...deliver.lines].filter((l) => l.msg === "deliver"),
+    redrive: async () => {
+      const backend = sqsBackend({ queueUrl: queue.queueUrl, deadLetterQueueUrl: queue.deadLetterQueueUrl }, sqs.client);
+      return backend.redrive({ renormalise: false, config });
+    },
     redeploy: async (more) => {
       earlier.push(...deliver.lines);
       deliver = deliverContainer({ sqs, dynamo, stateTable, ssm, fullstory, queue, env: { ...stageEnv, ...more } });
@@ -152,6 +161,14 @@ export async function localStage({ fullstory, fullstoryKey, env }: StageOptions)
     },
     state,
     delivered: () => lines.filter((l) => l.msg === "deliver"),
+    redrive: async () => {
+      const backend = localBackend(dir);
+      try {
+        return await backend.redrive({ renormalise: false, config });
+      } finally {
+        backend.close();
+      }
+    },
     redeploy: async (more) => {
       await loop.stop();
       loop = await startLoop(loadConfig({ ...stageEnv, ...more }));

@@ -12,7 +12,7 @@ export function queueMessage(uid: string | null, overrides: Partial<QueueMessage
   const { properties, ...rest } = overrides;
   counter++;
   return {
-    v: 2,
+    v: 3,
     source: "standard",
     event_id: `evt_${counter}`,
     event_type: "upsert",

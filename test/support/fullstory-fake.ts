@@ -6,15 +6,19 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
- * A Fullstory V2 users API fake on loopback, built from Fullstory's own OpenAPI description
- * (`../shared/fixtures/fullstory/users.swagger.json`, read in place): its CreateUserRequest limits
- * and its `{message, code}` error examples. It upserts by uid with a last-write-wins property merge,
- * checks Basic auth against a set of keys, replays idempotent requests, injects faults, and counts
- * requests and TCP connections.
+ * A Fullstory V2 users and events API fake on loopback, built from Fullstory's own OpenAPI
+ * descriptions (`../shared/fixtures/fullstory/users.swagger.json` and `events.swagger.json`, read
+ * in place): CreateUserRequest's and CreateEventRequest's limits and the `{message, code}` error
+ * examples. It upserts by uid with a last-write-wins property merge, records events, checks Basic
+ * auth against a set of keys, replays idempotent requests, injects faults, and counts requests and
+ * TCP connections.
  */
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SPEC_PATH = path.resolve(projectRoot, "../shared/fixtures/fullstory/users.swagger.json");
+const EVENTS_SPEC_PATH = path.resolve(projectRoot, "../shared/fixtures/fullstory/events.swagger.json");
+/** Fullstory's event-name limit, from its API requirements page (the OpenAPI file does not state it). https://help.fullstory.com/hc/en-us/articles/360020623234 */
+const EVENT_NAME_MAX = 250;
 
 interface ApiError {
   message: string;
@@ -60,6 +64,33 @@ export function loadUsersSpec(): Spec {
   };
 }
 
+/** CreateEventRequest as the events description has it: the required fields and the uid's length. */
+export function loadEventsSpec(): { required: string[]; uidMaxLength: number } {
+  if (!existsSync(EVENTS_SPEC_PATH)) {
+    throw new Error(`Fullstory OpenAPI description not found at ${EVENTS_SPEC_PATH}: the Fullstory fake is built from it.`);
+  }
+  const doc = JSON.parse(readFileSync(EVENTS_SPEC_PATH, "utf8")) as {
+    paths: Record<string, Record<string, unknown>>;
+    definitions: Record<string, { required?: string[]; properties?: Record<string, { maxLength?: number }> }>;
+  };
+  const request = doc.definitions["fullstory.v2.events.CreateEventRequest"];
+  const uidMaxLength = doc.definitions["fullstory.v2.events.UserIdRequest"]?.properties?.uid?.maxLength;
+  if (!doc.paths["/v2/events"]?.post || !request?.required || uidMaxLength === undefined) {
+    throw new Error(`${EVENTS_SPEC_PATH} no longer describes POST /v2/events and CreateEventRequest.`);
+  }
+  return { required: request.required, uidMaxLength };
+}
+
+/** An event the fake accepted, as it was sent. */
+export interface FakeEvent {
+  name: string;
+  uid: string;
+  timestamp?: string;
+  properties: Json;
+  schema?: Json;
+  idempotencyKey?: string;
+}
+
 export interface FakeUser {
   id: string;
   uid: string;
@@ -98,6 +129,8 @@ export interface FullstoryFake {
   latencyMs: number;
   /** Current state per uid. */
   users: Map<string, FakeUser>;
+  /** Events accepted by `POST /v2/events`, in order (replays not repeated). */
+  events: FakeEvent[];
   /** Every request answered (reset ones included, with status 0). */
   requests: RecordedRequest[];
   /** TCP connections accepted. */
@@ -111,6 +144,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 /** Starts the fake on 127.0.0.1 and an ephemeral port. */
 export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<FullstoryFake> {
   const spec = loadUsersSpec();
+  const eventsSpec = loadEventsSpec();
   const saved = new Map<string, { bodyHash: string; status: number; body: Json }>();
   const executing = new Set<string>();
   let connections = 0;
@@ -121,21 +155,15 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
     faults: [],
     latencyMs: 0,
     users: new Map(),
+    events: [],
     requests: [],
   };
 
   const specError = (status: number): ApiError => spec.errors[status] ?? { message: `HTTP ${status}`, code: `http_${status}` };
 
-  const validate = (body: Json): ApiError | undefined => {
+  const invalid = (message: string): ApiError => ({ message, code: "invalid_argument" });
+  const checkProperties = (props: unknown): ApiError | undefined => {
     const { limits } = spec;
-    const invalid = (message: string): ApiError => ({ message, code: "invalid_argument" });
-    if (typeof body.uid !== "string" || body.uid === "") return specError(400);
-    if (body.uid.length > limits.uid) return invalid(`uid is longer than ${limits.uid} characters`);
-    if (body.email !== undefined && (typeof body.email !== "string" || body.email.length > limits.email)) return invalid("invalid email");
-    if (body.display_name !== undefined && (typeof body.display_name !== "string" || body.display_name.length > limits.displayName)) {
-      return invalid("invalid display_name");
-    }
-    const props = body.properties ?? {};
     if (typeof props !== "object" || props === null || Array.isArray(props)) return invalid("properties must be an object");
     if (Object.keys(props).length > limits.properties) return invalid(`more than ${limits.properties} properties`);
     const checkNames = (value: unknown, prefix: string): string | undefined => {
@@ -154,6 +182,27 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
       if (Buffer.byteLength(JSON.stringify(value)) > limits.valueBytes) return invalid(`property ${name} is larger than ${limits.valueBytes} bytes`);
     }
     return undefined;
+  };
+
+  const validateEvent = (body: Json): ApiError | undefined => {
+    for (const field of eventsSpec.required) if (body[field] === undefined) return { message: `${field} is required`, code: "required_field" };
+    if (typeof body.name !== "string" || body.name === "" || body.name.length > EVENT_NAME_MAX) return invalid(`name must be 1 to ${EVENT_NAME_MAX} characters`);
+    const uid = (body.user as Json | undefined)?.uid;
+    if (typeof uid !== "string" || uid === "") return specError(400);
+    if (uid.length > eventsSpec.uidMaxLength) return invalid(`uid is longer than ${eventsSpec.uidMaxLength} characters`);
+    if (body.timestamp !== undefined && (typeof body.timestamp !== "string" || Number.isNaN(Date.parse(body.timestamp)))) return invalid("timestamp is not ISO 8601");
+    return checkProperties(body.properties ?? {});
+  };
+
+  const validate = (body: Json): ApiError | undefined => {
+    const { limits } = spec;
+    if (typeof body.uid !== "string" || body.uid === "") return specError(400);
+    if (body.uid.length > limits.uid) return invalid(`uid is longer than ${limits.uid} characters`);
+    if (body.email !== undefined && (typeof body.email !== "string" || body.email.length > limits.email)) return invalid("invalid email");
+    if (body.display_name !== undefined && (typeof body.display_name !== "string" || body.display_name.length > limits.displayName)) {
+      return invalid("invalid display_name");
+    }
+    return checkProperties(body.properties ?? {});
   };
 
   const upsert = (body: Json, existing: FakeUser | undefined): FakeUser => {
@@ -180,7 +229,8 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
     };
 
     record.body = parseObject(raw);
-    record.uid = typeof record.body?.uid === "string" ? record.body.uid : undefined;
+    const named = record.body?.uid ?? (record.body?.user as Json | undefined)?.uid;
+    record.uid = typeof named === "string" ? named : undefined;
 
     // A request whose key another request is still executing with: 409, nothing saved for it.
     // https://developer.fullstory.com/server/idempotent-requests
@@ -213,7 +263,8 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
       if (!user) return send(404, { ...specError(404) });
       return send(200, { ...user, schema: { properties: user.schema }, is_being_deleted: false });
     }
-    if (req.method !== "POST" || (url.pathname !== "/v2/users" && !userPath)) return send(404, { ...specError(404) });
+    const isEvent = url.pathname === "/v2/events";
+    if (req.method !== "POST" || (url.pathname !== "/v2/users" && !userPath && !isEvent)) return send(404, { ...specError(404) });
 
     const body = record.body;
     if (!body) return send(400, { message: "request body is not a JSON object", code: "invalid_argument" });
@@ -235,8 +286,19 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
       send(status, out);
     };
 
-    const invalid = validate(body);
-    if (invalid) return answer(400, { ...invalid });
+    if (isEvent) {
+      const refused = validateEvent(body);
+      if (refused) return answer(400, { ...refused });
+      const event: FakeEvent = { name: String(body.name), uid: String((body.user as Json).uid), properties: (body.properties as Json | undefined) ?? {} };
+      if (typeof body.timestamp === "string") event.timestamp = body.timestamp;
+      if (body.schema !== undefined) event.schema = body.schema as Json;
+      if (idemKey) event.idempotencyKey = idemKey;
+      fake.events.push(event);
+      // CreateEventResponse is an empty object.
+      return answer(200, {});
+    }
+    const refused = validate(body);
+    if (refused) return answer(400, { ...refused });
     if (userPath) {
       const existing = [...fake.users.values()].find((u) => u.id === userPath[1]);
       if (!existing) return answer(404, { ...specError(404) });

@@ -23,7 +23,7 @@ afterEach(() => {
 
 function message(eventId: string, uid: string | null = "user_1"): QueueMessage {
   return {
-    v: 2,
+    v: 3,
     source: "stripe",
     event_id: eventId,
     event_type: "customer.updated",

@@ -44,10 +44,10 @@ describe("reading version-1 messages (dead letters parked before an upgrade)", (
   const raw = JSON.stringify(stripeEvent("customer.subscription.updated", subscriptionObject({ metadata: {} }), { id: "evt_v1" }));
   const v1 = { v: 1, source: "stripe", event_id: "evt_v1", event_type: "customer.subscription.updated", occurred_at: "2024-02-01T00:00:00.000Z", received_at: "2024-02-01T00:00:01.000Z", raw };
 
-  it("keeps a version-1 upsert and its uid, and adds what version 2 carries from the raw event", () => {
+  it("keeps a version-1 upsert and its uid, and adds what later versions carry from the raw event (no lifecycle events)", () => {
     const read = readQueueMessage(JSON.stringify({ ...v1, upsert: { uid: "user_v1", properties: { plan: "kept" } } }), config);
     expect(read).toMatchObject({
-      v: 2,
+      v: 3,
       uid: "user_v1",
       subject: "cus_Test123",
       order: { key: "subscription:cus_Test123", at: Date.parse("2024-02-01T00:00:00.000Z") },
@@ -57,11 +57,39 @@ describe("reading version-1 messages (dead letters parked before an upgrade)", (
 
   it("maps a version-1 letter whose uid was not found again from its raw event, for the directory to resolve", () => {
     const read = readQueueMessage(JSON.stringify({ ...v1, upsert: null }), config);
-    expect(read).toMatchObject({ v: 2, uid: null, subject: "cus_Test123", upsert: { properties: { subscription_status: "active" } } });
+    expect(read).toMatchObject({ v: 3, uid: null, subject: "cus_Test123", upsert: { properties: { subscription_status: "active" } } });
   });
 
   it("reads neither junk nor a message of an unknown version", () => {
     expect(readQueueMessage("not json", config)).toBeUndefined();
-    expect(readQueueMessage(JSON.stringify({ ...v1, v: 3, upsert: null }), config)).toBeUndefined();
+    expect(readQueueMessage(JSON.stringify({ ...v1, v: 4, uid: null, upsert: null }), config)).toBeUndefined();
+  });
+});
+
+describe("reading version-2 messages (queued before lifecycle events)", () => {
+  const config = loadConfig({ FULLSTORY_EVENTS: "true" });
+  const raw = JSON.stringify(stripeEvent("customer.subscription.created", subscriptionObject({ metadata: {} }), { id: "evt_v2" }));
+  const v2 = {
+    v: 2,
+    source: "stripe",
+    event_id: "evt_v2",
+    event_type: "customer.subscription.created",
+    occurred_at: "2024-02-01T00:00:00.000Z",
+    received_at: "2024-02-01T00:00:01.000Z",
+    uid: "user_v2",
+    subject: "cus_Test123",
+    upsert: { properties: { plan: "kept" } },
+    raw,
+  };
+
+  it("reads it as it was queued, without events, even with events on today", () => {
+    const read = readQueueMessage(JSON.stringify(v2), config);
+    expect(read).toMatchObject({ v: 3, uid: "user_v2", upsert: { properties: { plan: "kept" } } });
+    expect(read?.events).toBeUndefined();
+  });
+
+  it("ignores events in a version-2 body, which version 2 never carried", () => {
+    const events = [{ name: "Trial Started", timestamp: "2024-02-01T00:00:00.000Z", properties: {}, schema: { properties: {} } }];
+    expect(readQueueMessage(JSON.stringify({ ...v2, events }), config)?.events).toBeUndefined();
   });
 });

@@ -34,16 +34,16 @@ describe("dead-letter redrive plans", () => {
     expect(plan).toEqual({ kind: "send", body: JSON.stringify(unresolved), groupId: messageGroupId(null, "stripe", customer) });
   });
 
-  it("re-normalises with today's uid keys into the resolved uid's group, as a version-2 message", () => {
+  it("re-normalises with today's uid keys into the resolved uid's group, as a current-version message", () => {
     const plan = planRedrive(JSON.stringify(unresolved), { renormalise: true, config: loadConfig({ STRIPE_UID_METADATA_KEYS: "signup_source" }) });
     expect(plan).toMatchObject({ kind: "send", groupId: "website" });
-    if (plan.kind === "send") expect(JSON.parse(plan.body)).toMatchObject({ v: 2, event_id: "evt_u", uid: "website", raw: unresolved.raw });
+    if (plan.kind === "send") expect(JSON.parse(plan.body)).toMatchObject({ v: 3, event_id: "evt_u", uid: "website", raw: unresolved.raw });
   });
 
   it("re-normalises into the customer's group when today's settings still find no uid in the event", () => {
     const plan = planRedrive(JSON.stringify(unresolved), { renormalise: true, config: loadConfig({}) });
     expect(plan).toMatchObject({ kind: "send" });
-    if (plan.kind === "send") expect(JSON.parse(plan.body)).toMatchObject({ v: 2, uid: null, subject: expect.stringMatching(/^cus_/) });
+    if (plan.kind === "send") expect(JSON.parse(plan.body)).toMatchObject({ v: 3, uid: null, subject: expect.stringMatching(/^cus_/) });
   });
 
   it("keeps a letter parked when today's mapping would build an upsert Fullstory refuses", () => {
@@ -71,7 +71,7 @@ describe("dead-letter redrive plans", () => {
     const standard = queued("standard", sampleEvent("standard", "upsert", { uid: "user_s", now: NOW }) as object, "msg_std", "user_s");
     const plan = planRedrive(JSON.stringify(standard), { renormalise: true, config: loadConfig({}) });
     expect(plan).toMatchObject({ kind: "send", groupId: "user_s" });
-    if (plan.kind === "send") expect(JSON.parse(plan.body)).toMatchObject({ v: 2, event_id: "msg_std", uid: "user_s" });
+    if (plan.kind === "send") expect(JSON.parse(plan.body)).toMatchObject({ v: 3, event_id: "msg_std", uid: "user_s" });
   });
 });
 

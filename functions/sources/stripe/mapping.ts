@@ -1,5 +1,6 @@
 import type { UserPatch } from "../../upsert";
 import { PAYING_STATUSES, bool, date, dateIso as isoDate, int, patchOf, perMonth, real, str } from "../billing";
+import type { SubscriptionView } from "../lifecycle";
 import { toMajorUnits } from "./currency";
 import type { Charge, Customer, Expandable, Invoice, Price, Subscription } from "./schema";
 
@@ -72,6 +73,29 @@ export function monthlyRevenue(subscription: Subscription): number {
   return toMajorUnits(minor, subscription.currency);
 }
 
+/** The plan's name: the first item's price `lookup_key`, else its nickname, else its product, else its id. */
+export function planOf(subscription: Subscription): string {
+  const { price } = subscription.items.data[0];
+  return price.lookup_key || price.nickname || idOf(price.product) || price.id;
+}
+
+/** The subscription as lifecycle events compare it (functions/sources/lifecycle.ts), with `status` as given. */
+export function subscriptionView(subscription: Subscription, status: string = subscription.status): SubscriptionView {
+  const { price } = subscription.items.data[0];
+  const periodEnd = subscription.items.data[0].current_period_end ?? subscription.current_period_end;
+  return {
+    status,
+    plan: planOf(subscription),
+    monthlyValue: monthlyRevenue(subscription),
+    currency: subscription.currency,
+    interval: price.recurring.interval,
+    seats: subscription.items.data.reduce((sum, item) => sum + (item.quantity ?? 0), 0),
+    trialEndsAt: date(subscription.trial_end),
+    cancelAtPeriodEnd: subscription.cancel_at_period_end,
+    cancelsAt: date(subscription.cancel_at ?? periodEnd),
+  };
+}
+
 /** The subscription's properties, with `status` as given (a deleted subscription is `canceled`). */
 export function subscriptionPatch(subscription: Subscription, status: string = subscription.status): UserPatch {
   const [first] = subscription.items.data;
@@ -80,7 +104,7 @@ export function subscriptionPatch(subscription: Subscription, status: string = s
     billing_provider: PROVIDER,
     stripe_customer_id: str(idOf(subscription.customer)),
     subscription_id: str(subscription.id),
-    plan: str(price.lookup_key || price.nickname || idOf(price.product) || price.id),
+    plan: str(planOf(subscription)),
     plan_interval: str(price.recurring.interval),
     plan_interval_count: int(price.recurring.interval_count),
     subscription_status: str(status),

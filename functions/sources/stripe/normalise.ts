@@ -6,6 +6,7 @@ import {
   firstUid,
   fromMetadata,
   idOf,
+  monthlyRevenue,
   paymentFailedPatch,
   paymentPatch,
   patchOf,
@@ -14,8 +15,11 @@ import {
   str,
   dateIso,
   subscriptionPatch,
+  subscriptionView,
 } from "./mapping";
-import type { StripeData } from "./schema";
+import { paymentFailed, paymentSucceeded, refundIssued, subscriptionFacts, trialEnding, type SubscriptionView } from "../lifecycle";
+import { toMajorUnits } from "./currency";
+import { SubscriptionSchema, type StripeData, type Subscription } from "./schema";
 
 /**
  * The families of properties Stripe events write, each the key of the stale-event guard for one
@@ -100,6 +104,7 @@ export function normaliseStripe(event: SourceEvent<StripeData>, config: Config):
         uid: firstUid(fromMetadata(subscription.metadata, keys)),
         patch: subscriptionPatch(subscription, status),
         ...(customer ? { refresh: { family: REFRESH.subscriptions, id: customer } } : {}),
+        events: subscriptionEvents(data.type, subscription, status, data.previous),
       });
     }
     case "invoice.paid":
@@ -113,12 +118,18 @@ export function normaliseStripe(event: SourceEvent<StripeData>, config: Config):
         ...fromMetadata(invoice.subscription_details?.metadata, keys),
       ]);
       if (data.type === "invoice.payment_failed") {
+        const due = invoice.amount_due === undefined ? undefined : toMajorUnits(invoice.amount_due, invoice.currency);
         return about(customer, STRIPE_FAMILY.paymentFailed, invoice.id, {
           uid,
           patch: paymentFailedPatch(invoice, event.occurredAt),
           refresh: { family: REFRESH.invoice, id: invoice.id },
+          events: [paymentFailed(due, invoice.currency, invoice.attempt_count)],
         });
       }
+      // Stripe sends invoice.paid and invoice.payment_succeeded for one payment: the event is sent
+      // for invoice.paid only, which also covers invoices paid outside Stripe.
+      // https://docs.stripe.com/billing/subscriptions/webhooks#events
+      const events = data.type === "invoice.paid" ? paymentSucceeded(toMajorUnits(invoice.amount_paid, invoice.currency), invoice.currency) : [];
       if (invoice.amount_paid <= 0) {
         // Not a payment (see paymentPatch): nothing of the payment family is written, so it is not
         // ordered against payments either.
@@ -128,6 +139,7 @@ export function normaliseStripe(event: SourceEvent<StripeData>, config: Config):
         uid,
         patch: paymentPatch(invoice, event.occurredAt),
         ...(customer ? { refresh: { family: REFRESH.paidInvoices, id: customer } } : {}),
+        events,
       });
     }
     case "checkout.session.completed": {
@@ -141,11 +153,46 @@ export function normaliseStripe(event: SourceEvent<StripeData>, config: Config):
     }
     case "charge.refunded": {
       const charge = data.object;
+      // This refund: what the charge's refunded total grew by, when the event says what it was before.
+      const before = data.previous?.amount_refunded;
+      const refunded = typeof before === "number" && before <= charge.amount_refunded ? charge.amount_refunded - before : charge.amount_refunded;
       return about(idOf(charge.customer), STRIPE_FAMILY.refund, charge.id, {
         uid: firstUid(fromMetadata(charge.metadata, keys)),
         patch: refundPatch(charge, event.occurredAt),
         refresh: { family: REFRESH.charge, id: charge.id },
+        events: [refundIssued(toMajorUnits(refunded, charge.currency), charge.currency)],
       });
     }
   }
+}
+
+/**
+ * The lifecycle moments of a subscription event. An update compares the object with its
+ * `previous_attributes` merged over it (what the update changed, as it was); a deleted
+ * subscription brought in its MRR until it ended, unless it ended in its trial.
+ * https://docs.stripe.com/api/events/object#event_object-data-previous_attributes
+ */
+function subscriptionEvents(type: string, subscription: Subscription, status: string, previous: Record<string, unknown> | undefined) {
+  const now = subscriptionView(subscription, status);
+  switch (type) {
+    case "customer.subscription.created":
+      return subscriptionFacts({ kind: "created", now });
+    case "customer.subscription.trial_will_end":
+      return [trialEnding(now.trialEndsAt)];
+    case "customer.subscription.deleted": {
+      const { trial_end: trialEnd, ended_at: endedAt } = subscription;
+      const inTrial = trialEnd != null && endedAt != null && endedAt <= trialEnd;
+      return subscriptionFacts({ kind: "ended", now, previousMrr: inTrial ? 0 : monthlyRevenue(subscription) });
+    }
+    default:
+      return subscriptionFacts({ kind: "updated", now, ...(previous ? { before: before(subscription, previous) } : {}) });
+  }
+}
+
+/** The subscription as it was before an update, or, when its old items cannot be read, with today's items. */
+function before(subscription: Subscription, previous: Record<string, unknown>): SubscriptionView | undefined {
+  const merged = SubscriptionSchema.safeParse({ ...subscription, ...previous });
+  if (merged.success) return subscriptionView(merged.data);
+  const sameItems = SubscriptionSchema.safeParse({ ...subscription, ...previous, items: subscription.items });
+  return sameItems.success ? subscriptionView(sameItems.data) : undefined;
 }

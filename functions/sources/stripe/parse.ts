@@ -25,7 +25,8 @@ export function parseStripeEvent(body: unknown): Parsed<StripeData> {
   // Issue paths are those of the body itself: `data.object.customer`.
   if (!object.success) return { kind: "invalid", issues: issuePaths(object.error, ["data", "object"]) };
   // `type` was checked against OBJECT_SCHEMAS just above, so it names the schema `object` passed.
-  const data = { type, object: object.data } as StripeData;
+  const previous = envelope.data.data.previous_attributes;
+  const data = (previous ? { type, object: object.data, previous } : { type, object: object.data }) as StripeData;
   return {
     kind: "event",
     event: { id, type, occurredAt: isoTime(created * 1000), livemode, data },

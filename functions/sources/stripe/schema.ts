@@ -94,6 +94,8 @@ export const SubscriptionSchema = z.object({
   items: z.object({ data: z.tuple([SubscriptionItemSchema], SubscriptionItemSchema), has_more: z.boolean().optional() }),
   trial_end: Seconds.nullish(),
   canceled_at: Seconds.nullish(),
+  ended_at: Seconds.nullish(),
+  cancel_at: Seconds.nullish(),
   cancel_at_period_end: z.boolean(),
   current_period_end: Seconds.optional(),
   metadata: Metadata,
@@ -113,6 +115,7 @@ export const InvoiceSchema = z.object({
   customer_name: z.string().nullish(),
   currency: z.string(),
   amount_paid: z.number().int(),
+  amount_due: z.number().int().optional(),
   attempt_count: z.number().int().nonnegative(),
   status_transitions: z.object({ paid_at: Seconds.nullish() }),
   metadata: Metadata,
@@ -166,7 +169,8 @@ export type StripeEventType = keyof typeof OBJECT_SCHEMAS;
  */
 export type StripeData =
   | {
-      [K in StripeEventType]: { type: K; object: z.infer<(typeof OBJECT_SCHEMAS)[K]> };
+      // `previous`: the event's `previous_attributes` (what an update changed, as it was before).
+      [K in StripeEventType]: { type: K; object: z.infer<(typeof OBJECT_SCHEMAS)[K]>; previous?: Record<string, unknown> };
     }[StripeEventType]
   | { type: "thin"; of: StripeEventType; related: { id: string; type: string } };
 
