@@ -35,7 +35,7 @@ export const StageOverridesSchema = z.strictObject({
   region: z.enum(DATA_CENTERS).optional(),
   /** `FULLSTORY_API_URL`: Fullstory's base URL, when not `https://api.fullstory.com`. */
   apiUrl: z.url({ protocol: /^https$/ }).optional(),
-  /** `BRIDGE_LIVE`: ignore Stripe test-mode events. Default: true on production stages only. */
+  /** `BRIDGE_LIVE`: ignore test-mode events (Stripe's `livemode: false`, Paddle's simulated events). Default: true on production stages only. */
   live: z.boolean().optional(),
   /** SSM parameter names, when not `/fullstory-bridge/<stage>/…`. */
   parameters: z
@@ -44,6 +44,8 @@ export const StageOverridesSchema = z.strictObject({
       stripe: ParameterName.optional(),
       clerk: ParameterName.optional(),
       standard: ParameterName.optional(),
+      paddle: ParameterName.optional(),
+      chargebee: ParameterName.optional(),
     })
     .optional(),
   /** The KMS key the SecureString parameters are encrypted with (id, ARN or alias). */
@@ -51,6 +53,9 @@ export const StageOverridesSchema = z.strictObject({
   /** `STRIPE_UID_METADATA_KEYS`, `CLERK_UID_FIELD`, `BRIDGE_PARAMETER_TTL_SECONDS`: the functions' own defaults otherwise. */
   stripeUidMetadataKeys: z.array(z.string().regex(/^[^,\s]+$/, "one metadata key, without commas")).min(1).optional(),
   clerkUidField: z.enum(["id", "external_id"]).optional(),
+  /** `PADDLE_UID_CUSTOM_DATA_KEYS`, `CHARGEBEE_UID_FIELD` (`id` or `meta_data.<key>`). */
+  paddleUidCustomDataKeys: z.array(z.string().regex(/^[^,\s]+$/, "one custom_data key, without commas")).min(1).optional(),
+  chargebeeUidField: z.string().regex(/^(id|meta_data\.\S+)$/, "must be `id` or `meta_data.<key>`").optional(),
   parameterTtlSeconds: z.number().int().positive().optional(),
   deliverTimeoutSeconds: DeliverTimeout.optional(),
   /** How many times SQS hands a message to deliver before moving it to the dead-letter queue. */
@@ -72,6 +77,8 @@ export interface StageSettings {
   parameterKmsKey: string;
   stripeUidMetadataKeys?: string[];
   clerkUidField?: "id" | "external_id";
+  paddleUidCustomDataKeys?: string[];
+  chargebeeUidField?: string;
   parameterTtlSeconds?: number;
   memoryMb: number;
   ingestTimeoutSeconds: number;
@@ -139,6 +146,8 @@ export function stageSettings(stage: string, overrides: unknown = {}): StageSett
     parameterKmsKey: o.parameterKmsKey ?? "alias/aws/ssm",
     stripeUidMetadataKeys: o.stripeUidMetadataKeys,
     clerkUidField: o.clerkUidField,
+    paddleUidCustomDataKeys: o.paddleUidCustomDataKeys,
+    chargebeeUidField: o.chargebeeUidField,
     parameterTtlSeconds: o.parameterTtlSeconds,
     memoryMb: o.memoryMb ?? 256,
     ingestTimeoutSeconds: INGEST_TIMEOUT_SECONDS,
@@ -164,6 +173,8 @@ export function ingestEnvironment(s: StageSettings): Record<string, string> {
   for (const { source, name } of s.parameters.secrets) env[`${source.toUpperCase()}_WEBHOOK_SECRET_PARAMETER`] = name;
   if (s.stripeUidMetadataKeys) env.STRIPE_UID_METADATA_KEYS = s.stripeUidMetadataKeys.join(",");
   if (s.clerkUidField) env.CLERK_UID_FIELD = s.clerkUidField;
+  if (s.paddleUidCustomDataKeys) env.PADDLE_UID_CUSTOM_DATA_KEYS = s.paddleUidCustomDataKeys.join(",");
+  if (s.chargebeeUidField) env.CHARGEBEE_UID_FIELD = s.chargebeeUidField;
   return env;
 }
 
