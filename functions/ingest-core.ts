@@ -103,9 +103,9 @@ async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcom
     throw err;
   }
 
-  // A signed body that is not UTF-8 never verifies (the HMAC covers the bytes); a source that signs
-  // nothing (Chargebee) would otherwise have its broken bytes read as U+FFFD.
-  if (typeof raw !== "string" && !isUtf8(raw)) {
+  // A signature is checked over the body's UTF-8 reading, so a signed body's bytes are covered. A
+  // source that signs nothing (Chargebee) would have its broken bytes read as U+FFFD instead.
+  if (source.unsignedBody && typeof raw !== "string" && !isUtf8(raw)) {
     return { response: reply(400, { error: "invalid_payload", issues: ["$"] }), outcome: "invalid_payload" };
   }
   let json: unknown;

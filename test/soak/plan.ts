@@ -119,8 +119,10 @@ export function planEvents({ events, uids, lanes, runId }: { events: number; uid
   const add = (lane: number, e: Omit<PlannedEvent, "id" | "payload">, index: number) => {
     const n = plan.events.length;
     const id = `${ID_PREFIX[e.source] ?? "msg"}_${runId}_${n}`;
-    // One event in twenty is a large body, which for the standard source (one uid in three) is near the limit.
-    const event = { ...e, id, payload: payloadOf(e.source, e.uid, index, e.seq, id, n % 20 === 7) };
+    // Every event of one uid in forty is a large body, its last one included (Fullstory merges
+    // properties, and the check compares the user with the last event). Uids 0, 40, 80… are
+    // standard ones (every fifth uid is), whose large bodies are near the limit.
+    const event = { ...e, id, payload: payloadOf(e.source, e.uid, index, e.seq, id, index % 40 === 0) };
     plan.events.push(event);
     plan.lanes[lane % lanes]?.push(event);
   };

@@ -10,6 +10,7 @@ export type { ChargebeeData, ChargebeeEventType } from "./schema";
 /** Chargebee webhooks: HTTP Basic credentials, the event envelope, and the vocabulary mapping. */
 export const chargebeeSource: Source<ChargebeeData> = {
   name: "chargebee",
+  unsignedBody: true,
   verify: verifyChargebeeAuth,
   parse: parseChargebeeEvent,
   normalise: normaliseChargebee,
