@@ -7,7 +7,7 @@ import { EventNamesSchema, eventSettings, type EventSettings } from "./lifecycle
  * resulting `Config` is passed to everything else. Errors name the variable to fix.
  */
 
-export const SOURCE_NAMES = ["stripe", "clerk", "standard"] as const;
+export const SOURCE_NAMES = ["stripe", "clerk", "standard", "paddle", "chargebee"] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 /** A webhook signing secret list: given inline (local use) or read from an SSM parameter. */
@@ -17,7 +17,7 @@ export const DATA_CENTERS = ["na1", "eu1"] as const;
 export type DataCenter = (typeof DATA_CENTERS)[number];
 
 export interface Config {
-  /** Ignore Stripe test-mode events (`BRIDGE_LIVE=true`). */
+  /** Ignore test-mode events, where the payload says so (`BRIDGE_LIVE=true`): Stripe's `livemode: false`, Paddle's simulated events. */
   live: boolean;
   maxBodyBytes: number;
   fullstory: {
@@ -29,6 +29,10 @@ export interface Config {
   secrets: Partial<Record<SourceName, SecretSetting>>;
   stripeUidMetadataKeys: string[];
   clerkUidField: "id" | "external_id";
+  /** Paddle `custom_data` keys searched for the uid, first found wins (`PADDLE_UID_CUSTOM_DATA_KEYS`). */
+  paddleUidCustomDataKeys: string[];
+  /** Where a Chargebee customer names its uid: its `id`, or `meta_data.<key>` (`CHARGEBEE_UID_FIELD`). */
+  chargebeeUidField: ChargebeeUidField;
   queueUrl?: string;
   deadLetterQueueUrl?: string;
   /** The DynamoDB table of the identity directory, watermarks and waiting letters (`BRIDGE_STATE_TABLE`, deployed stages). */
@@ -47,6 +51,9 @@ export interface Config {
   /** Local mode: how often the delivery loop looks at an idle queue (`BRIDGE_POLL_MS`). */
   pollMs: number;
 }
+
+/** `CHARGEBEE_UID_FIELD`: the customer's `id`, or one key of its `meta_data`. */
+export type ChargebeeUidField = { kind: "id" } | { kind: "meta_data"; key: string };
 
 /** A comma-separated setting as a list, blanks dropped (secret lists, uid keys). */
 export const splitList = (value: string): string[] =>
@@ -110,6 +117,14 @@ const EnvSchema = z.object({
   STANDARD_WEBHOOK_SECRET_PARAMETER: optionalText,
   STRIPE_UID_METADATA_KEYS: optionalText,
   CLERK_UID_FIELD: z.enum(["id", "external_id"]).optional().or(z.literal("").transform(() => undefined)),
+  PADDLE_WEBHOOK_SECRET: optionalText,
+  PADDLE_WEBHOOK_SECRET_PARAMETER: optionalText,
+  PADDLE_UID_CUSTOM_DATA_KEYS: optionalText,
+  CHARGEBEE_WEBHOOK_SECRET: optionalText,
+  CHARGEBEE_WEBHOOK_SECRET_PARAMETER: optionalText,
+  CHARGEBEE_UID_FIELD: optionalText.pipe(
+    z.string().regex(/^(id|meta_data\.\S+)$/, "must be `id` or `meta_data.<key>` (one key of the customer's meta_data)").optional(),
+  ),
   BRIDGE_LIVE: boolText,
   BRIDGE_MAX_BODY_BYTES: positiveInt(DEFAULT_MAX_BODY_BYTES),
   BRIDGE_PARAMETER_TTL_SECONDS: positiveInt(300),
@@ -154,6 +169,9 @@ function eventNames(text: string | undefined): Record<string, string | false> {
   return parsed.data as Record<string, string | false>;
 }
 
+const chargebeeUidField = (value: string | undefined): ChargebeeUidField =>
+  value?.startsWith("meta_data.") ? { kind: "meta_data", key: value.slice("meta_data.".length) } : { kind: "id" };
+
 /** Reads and validates the bridge's settings from `env` (process.env by default). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
@@ -172,6 +190,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (stripe) secrets.stripe = stripe;
   if (clerk) secrets.clerk = clerk;
   if (standard) secrets.standard = standard;
+  const paddle = secretSetting(e.PADDLE_WEBHOOK_SECRET, e.PADDLE_WEBHOOK_SECRET_PARAMETER, "PADDLE_WEBHOOK_SECRET");
+  const chargebee = secretSetting(e.CHARGEBEE_WEBHOOK_SECRET, e.CHARGEBEE_WEBHOOK_SECRET_PARAMETER, "CHARGEBEE_WEBHOOK_SECRET");
+  if (paddle) secrets.paddle = paddle;
+  if (chargebee) secrets.chargebee = chargebee;
 
   const uidKeys = e.STRIPE_UID_METADATA_KEYS ? splitList(e.STRIPE_UID_METADATA_KEYS) : ["fullstory_uid", "user_id"];
   const stripeApiKey = secretSetting(e.STRIPE_API_KEY, e.STRIPE_API_KEY_PARAMETER, "STRIPE_API_KEY");
@@ -187,6 +209,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secrets,
     stripeUidMetadataKeys: uidKeys,
     clerkUidField: e.CLERK_UID_FIELD ?? "id",
+    paddleUidCustomDataKeys: e.PADDLE_UID_CUSTOM_DATA_KEYS ? splitList(e.PADDLE_UID_CUSTOM_DATA_KEYS) : ["fullstory_uid", "user_id"],
+    chargebeeUidField: chargebeeUidField(e.CHARGEBEE_UID_FIELD),
     queueUrl: e.BRIDGE_QUEUE_URL,
     deadLetterQueueUrl: e.BRIDGE_DEAD_LETTER_QUEUE_URL,
     stateTable: e.BRIDGE_STATE_TABLE,

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { Config } from "./config";
 import { isBridgeError, ErrorCode } from "./errors";
 import { isoTime } from "./iso-time";
@@ -102,6 +103,11 @@ async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcom
     throw err;
   }
 
+  // A signature is checked over the body's UTF-8 reading, so a signed body's bytes are covered. A
+  // source that signs nothing (Chargebee) would have its broken bytes read as U+FFFD instead.
+  if (source.unsignedBody && typeof raw !== "string" && !isUtf8(raw)) {
+    return { response: reply(400, { error: "invalid_payload", issues: ["$"] }), outcome: "invalid_payload" };
+  }
   let json: unknown;
   try {
     json = JSON.parse(payload);

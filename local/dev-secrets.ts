@@ -24,6 +24,8 @@ const DEV_SECRET: Readonly<Record<SourceName, () => string>> = {
   stripe: () => `whsec_${randomBytes(24).toString("hex")}`,
   clerk: () => `whsec_${randomBytes(24).toString("base64")}`,
   standard: () => `whsec_${randomBytes(24).toString("base64")}`,
+  paddle: () => `pdl_ntfset_01${randomBytes(16).toString("hex").slice(0, 24)}_${randomBytes(24).toString("base64url")}`,
+  chargebee: () => `bridge:${randomBytes(24).toString("hex")}`,
 };
 
 const DevSecretsSchema = z.record(z.string(), z.string().min(1));

@@ -36,7 +36,7 @@ export const StageOverridesSchema = z.strictObject({
   region: z.enum(DATA_CENTERS).optional(),
   /** `FULLSTORY_API_URL`: Fullstory's base URL, when not `https://api.fullstory.com`. */
   apiUrl: z.url({ protocol: /^https$/ }).optional(),
-  /** `BRIDGE_LIVE`: ignore Stripe test-mode events. Default: true on production stages only. */
+  /** `BRIDGE_LIVE`: ignore test-mode events (Stripe's `livemode: false`, Paddle's simulated events). Default: true on production stages only. */
   live: z.boolean().optional(),
   /** SSM parameter names, when not `/fullstory-bridge/<stage>/…`. */
   parameters: z
@@ -46,6 +46,8 @@ export const StageOverridesSchema = z.strictObject({
       stripe: ParameterName.optional(),
       clerk: ParameterName.optional(),
       standard: ParameterName.optional(),
+      paddle: ParameterName.optional(),
+      chargebee: ParameterName.optional(),
     })
     .optional(),
   /**
@@ -58,6 +60,9 @@ export const StageOverridesSchema = z.strictObject({
   /** `STRIPE_UID_METADATA_KEYS`, `CLERK_UID_FIELD`, `BRIDGE_PARAMETER_TTL_SECONDS`: the functions' own defaults otherwise. */
   stripeUidMetadataKeys: z.array(z.string().regex(/^[^,\s]+$/, "one metadata key, without commas")).min(1).optional(),
   clerkUidField: z.enum(["id", "external_id"]).optional(),
+  /** `PADDLE_UID_CUSTOM_DATA_KEYS`, `CHARGEBEE_UID_FIELD` (`id` or `meta_data.<key>`). */
+  paddleUidCustomDataKeys: z.array(z.string().regex(/^[^,\s]+$/, "one custom_data key, without commas")).min(1).optional(),
+  chargebeeUidField: z.string().regex(/^(id|meta_data\.\S+)$/, "must be `id` or `meta_data.<key>`").optional(),
   parameterTtlSeconds: z.number().int().positive().optional(),
   deliverTimeoutSeconds: DeliverTimeout.optional(),
   /** `FULLSTORY_EVENTS`: send lifecycle events (`POST /v2/events`, counted against the plan's server-event quota). Default: off. */
@@ -83,6 +88,8 @@ export interface StageSettings {
   parameterKmsKey: string;
   stripeUidMetadataKeys?: string[];
   clerkUidField?: "id" | "external_id";
+  paddleUidCustomDataKeys?: string[];
+  chargebeeUidField?: string;
   parameterTtlSeconds?: number;
   events: boolean;
   eventNames?: Record<string, string | false>;
@@ -153,6 +160,8 @@ export function stageSettings(stage: string, overrides: unknown = {}): StageSett
     parameterKmsKey: o.parameterKmsKey ?? "alias/aws/ssm",
     stripeUidMetadataKeys: o.stripeUidMetadataKeys,
     clerkUidField: o.clerkUidField,
+    paddleUidCustomDataKeys: o.paddleUidCustomDataKeys,
+    chargebeeUidField: o.chargebeeUidField,
     parameterTtlSeconds: o.parameterTtlSeconds,
     events: o.events ?? false,
     ...(o.eventNames ? { eventNames: o.eventNames as Record<string, string | false> } : {}),
@@ -173,6 +182,8 @@ function commonEnvironment(s: StageSettings): Record<string, string> {
   const env: Record<string, string> = s.parameterTtlSeconds === undefined ? {} : { BRIDGE_PARAMETER_TTL_SECONDS: String(s.parameterTtlSeconds) };
   if (s.stripeUidMetadataKeys) env.STRIPE_UID_METADATA_KEYS = s.stripeUidMetadataKeys.join(",");
   if (s.clerkUidField) env.CLERK_UID_FIELD = s.clerkUidField;
+  if (s.paddleUidCustomDataKeys) env.PADDLE_UID_CUSTOM_DATA_KEYS = s.paddleUidCustomDataKeys.join(",");
+  if (s.chargebeeUidField) env.CHARGEBEE_UID_FIELD = s.chargebeeUidField;
   // Both functions: ingest names the events it queues, deliver those of a thin event it fetched.
   if (s.events) env.FULLSTORY_EVENTS = "true";
   if (s.eventNames) env.FULLSTORY_EVENT_NAMES = JSON.stringify(s.eventNames);

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { SourceName } from "../functions/config";
+import { CHARGEBEE_SAMPLE_TYPES, chargebeeSample } from "./chargebee-samples";
+import { PADDLE_SAMPLE_TYPES, paddleSample } from "./paddle-samples";
 
 /**
  * One realistic sample event per mapped event type, for `npm run send`: the envelopes and objects
@@ -16,7 +18,10 @@ type Json = Record<string, unknown>;
 export const SAMPLE_UID = "user_ada";
 
 export interface SampleOptions {
-  /** Undefined: Stripe samples carry no uid (an unresolved event); Clerk and standard samples use SAMPLE_UID. */
+  /**
+   * Undefined: Stripe and Paddle samples carry no uid (an unresolved event, unless the directory
+   * knows the customer); Clerk, Chargebee and standard samples use SAMPLE_UID.
+   */
   uid?: string;
   /** Seconds since the epoch; the event's `created`. */
   now: number;
@@ -294,11 +299,15 @@ export const SAMPLE_EVENT_TYPES: Record<SourceName, readonly string[]> = {
   stripe: Object.keys(STRIPE_OBJECTS),
   clerk: ["user.created", "user.updated", "user.deleted"],
   standard: ["upsert"],
+  paddle: PADDLE_SAMPLE_TYPES,
+  chargebee: CHARGEBEE_SAMPLE_TYPES,
 };
 
 /** A sample body for `source` and `type`, or undefined when the tool has no sample of that type. */
 export function sampleEvent(source: SourceName, type: string, options: SampleOptions): Json | undefined {
   if (source === "stripe") return stripeEvent(type, options);
   if (source === "clerk") return clerkEvent(type, options);
+  if (source === "paddle") return paddleSample(type, options);
+  if (source === "chargebee") return chargebeeSample(type, { ...options, uid: options.uid ?? SAMPLE_UID });
   return standardEvent(type, options);
 }

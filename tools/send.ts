@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { SOURCE_NAMES, loadConfig, type Config, type SourceName } from "../functions/config";
 import { withDevSecrets } from "../local/dev-secrets";
 import { SAMPLE_EVENT_TYPES, SAMPLE_UID, sampleEvent } from "./sample-events";
-import { standardWebhookHeaders, stripeSignatureHeader } from "./sign";
+import { chargebeeAuthorization, paddleSignatureHeader, standardWebhookHeaders, stripeSignatureHeader } from "./sign";
 
 /**
  * `npm run send -- <source> <event-type>`: builds one sample event, signs it with the secret the
@@ -15,13 +15,16 @@ const SECRET_VARIABLE: Record<SourceName, string> = {
   stripe: "STRIPE_WEBHOOK_SECRET",
   clerk: "CLERK_WEBHOOK_SECRET",
   standard: "STANDARD_WEBHOOK_SECRET",
+  paddle: "PADDLE_WEBHOOK_SECRET",
+  chargebee: "CHARGEBEE_WEBHOOK_SECRET",
 };
 
 const USAGE = `Usage: npm run send -- <source> <event-type> [--uid <uid>] [--no-uid]
 
 Posts one signed sample event to the local bridge (http://HOST:PORT/webhooks/<source>).
   --uid <uid>   the Fullstory uid the sample carries (default ${SAMPLE_UID})
-  --no-uid      Stripe only: a sample without metadata.fullstory_uid (becomes a uid_unresolved dead letter)
+  --no-uid      Stripe and Paddle only: a sample without metadata.fullstory_uid or custom_data.fullstory_uid
+                (a uid_unresolved dead letter, unless the bridge has learned the customer's uid)
 
 Event types:
 ${SOURCE_NAMES.map((s) => `  ${s.padEnd(9)} ${SAMPLE_EVENT_TYPES[s].join(", ")}`).join("\n")}`;
@@ -51,6 +54,8 @@ function signingSecret(config: Config, source: SourceName): string {
 
 function signedHeaders(source: SourceName, payload: string, secret: string, now: number): Record<string, string> {
   if (source === "stripe") return { "stripe-signature": stripeSignatureHeader(payload, secret, now) };
+  if (source === "paddle") return { "paddle-signature": paddleSignatureHeader(payload, secret, now) };
+  if (source === "chargebee") return { authorization: chargebeeAuthorization(secret) };
   const id = `msg_${randomBytes(12).toString("hex")}`;
   return standardWebhookHeaders(payload, secret, id, now, source === "clerk" ? "svix" : "webhook");
 }
@@ -75,7 +80,7 @@ async function main(): Promise<void> {
   if (!sourceArg || !type || extra.length > 0) usage("Expected a source and an event type.");
   if (!(SOURCE_NAMES as readonly string[]).includes(sourceArg)) usage(`Unknown source "${sourceArg}".`);
   const source = sourceArg as SourceName;
-  if (values["no-uid"] && (source !== "stripe" || values.uid)) usage("--no-uid applies to stripe samples only, without --uid.");
+  if (values["no-uid"] && ((source !== "stripe" && source !== "paddle") || values.uid)) usage("--no-uid applies to stripe and paddle samples only, without --uid.");
 
   let config: Config;
   try {

@@ -1,8 +1,8 @@
 import { createHmac } from "node:crypto";
 
 /**
- * Signing as the senders do it, for the send tool (the bridge only verifies). Tests check both
- * against the official `stripe` and `standardwebhooks` libraries.
+ * Signing as the senders do it, for the send tool (the bridge only verifies). Tests check each
+ * against the official library (`stripe`, `standardwebhooks`, `@paddle/paddle-node-sdk`, `chargebee`).
  */
 
 /**
@@ -29,4 +29,19 @@ export function standardWebhookHeaders(
   const key = Buffer.from(secret.startsWith("whsec_") ? secret.slice("whsec_".length) : secret, "base64");
   const signature = createHmac("sha256", key).update(`${id}.${timestamp}.${payload}`, "utf8").digest("base64");
   return { [`${prefix}-id`]: id, [`${prefix}-timestamp`]: String(timestamp), [`${prefix}-signature`]: `v1,${signature}` };
+}
+
+/**
+ * A `Paddle-Signature` header for `payload` signed at `timestamp` (seconds): `ts=<t>;h1=<hex
+ * HMAC-SHA256 of "<t>:<payload>">` under the destination's secret key used verbatim.
+ * https://developer.paddle.com/webhooks/about/signature-verification
+ */
+export function paddleSignatureHeader(payload: string, secret: string, timestamp: number): string {
+  const h1 = createHmac("sha256", secret).update(`${timestamp}:${payload}`, "utf8").digest("hex");
+  return `ts=${timestamp};h1=${h1}`;
+}
+
+/** The `Authorization` header Chargebee sends with a webhook's Basic credentials (`username:password`). */
+export function chargebeeAuthorization(credentials: string): string {
+  return `Basic ${Buffer.from(credentials, "utf8").toString("base64")}`;
 }

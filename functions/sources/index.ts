@@ -1,5 +1,7 @@
 import type { SourceName } from "../config";
+import { chargebeeSource } from "./chargebee";
 import { clerkSource } from "./clerk";
+import { paddleSource } from "./paddle";
 import { standardSource } from "./standard";
 import { stripeSource } from "./stripe";
 import type { Source } from "./types";
@@ -9,6 +11,8 @@ export const SOURCES: Readonly<Record<SourceName, Source>> = {
   stripe: stripeSource as Source,
   clerk: clerkSource as Source,
   standard: standardSource as Source,
+  paddle: paddleSource as Source,
+  chargebee: chargebeeSource as Source,
 };
 
 /** The source registered under `name`, or undefined for an unknown path segment. */

@@ -82,6 +82,11 @@ export type Parsed<T> =
  */
 export interface Source<T = unknown> {
   name: SourceName;
+  /**
+   * True for a source whose authentication does not cover the body (Chargebee's Basic
+   * credentials): nothing else would refuse a body that is not UTF-8, so ingest does.
+   */
+  unsignedBody?: boolean;
   verify(input: VerifyInput): Verified;
   parse(body: unknown, verified: Verified): Parsed<T>;
   normalise(event: SourceEvent<T>, config: Config): Normalised;

@@ -3,9 +3,12 @@ import Stripe from "stripe";
 import { DEFAULT_MAX_BODY_BYTES, type SourceName } from "../../functions/config";
 import { clerkEmailAddress, clerkEvent, clerkUser } from "../support/clerk-events";
 import { OBJECT_CREATED, customerObject, stripeEvent } from "../support/stripe-events";
+import { chargebeeAuthorization, paddleSignatureHeader } from "../../tools/sign";
+import { chargebeeCustomer, chargebeeEvent, RESOURCE_VERSION } from "../support/chargebee-events";
+import { paddleCustomer, paddleEvent } from "../support/paddle-events";
 
 /**
- * What the soak sends: signed webhooks from all three sources, in a known order per uid. Each uid
+ * What the soak sends: signed webhooks from every source, in a known order per uid. Each uid
  * belongs to one source and gets events numbered 1, 2, 3…, each carrying its number (a `seq`
  * property, or `v<n>` in the display name), so the last one sent is recognisable in Fullstory.
  * A few events are meant to end as dead letters: Stripe events without a uid (`uid_unresolved`,
@@ -16,6 +19,8 @@ export const SOAK_SECRETS = {
   stripe: "whsec_soak_stripe_secret",
   clerk: `whsec_${Buffer.from("soak-clerk-secret-0123456789").toString("base64")}`,
   standard: `whsec_${Buffer.from("soak-standard-secret-0123456789").toString("base64")}`,
+  paddle: "pdl_ntfset_01soakpaddle_secretkey0123456789",
+  chargebee: "soak:chargebee-password-0123456789",
 } as const satisfies Record<SourceName, string>;
 
 export type EventKind = "normal" | "unresolved" | "rejected";
@@ -25,7 +30,7 @@ export const NEAR_LIMIT_BYTES = 120 * 1024;
 
 export interface PlannedEvent {
   source: SourceName;
-  /** Stripe's event id, or the Standard Webhooks `webhook-id`. */
+  /** The event id in the body (Stripe, Paddle, Chargebee), or the Standard Webhooks `webhook-id`. */
   id: string;
   /** Null for events without a Fullstory uid. */
   uid: string | null;
@@ -57,7 +62,10 @@ export interface Plan {
 /** Uids whose upserts the Fullstory fake answers with a permanent 400. */
 export const REJECTED_UID = /-reject-\d+$/;
 
-const SOURCES: SourceName[] = ["standard", "stripe", "clerk"];
+const SOURCES: SourceName[] = ["standard", "stripe", "clerk", "paddle", "chargebee"];
+
+/** Event ids as each source writes them in the body; Standard Webhooks sources carry theirs in a header. */
+const ID_PREFIX: Partial<Record<SourceName, string>> = { stripe: "evt", paddle: "evt", chargebee: "ev" };
 
 /** The webhook body of one event, following each source's documented shape. */
 function payloadOf(source: SourceName, uid: string | null, index: number, seq: number, id: string, large: boolean): string {
@@ -75,6 +83,16 @@ function payloadOf(source: SourceName, uid: string | null, index: number, seq: n
       metadata: uid === null ? {} : { fullstory_uid: uid },
     });
     return JSON.stringify(stripeEvent("customer.updated", customer, { id, livemode: false }));
+  }
+  if (source === "paddle") {
+    // Ordered by occurred_at: each event of a uid a second after the one before.
+    const customer = paddleCustomer({ id: `ctm_soak${index}`, email, name: `Soak ${index} v${seq}`, custom_data: uid === null ? null : { fullstory_uid: uid } });
+    return JSON.stringify(paddleEvent("customer.updated", customer, { event_id: id, occurred_at: new Date(1_718_000_000_000 + seq * 1000).toISOString() }));
+  }
+  if (source === "chargebee") {
+    // Ordered by the customer's resource_version; the customer id is the uid (CHARGEBEE_UID_FIELD=id).
+    const customer = chargebeeCustomer({ id: uid, email, first_name: "Soak", last_name: `${index} v${seq}`, resource_version: RESOURCE_VERSION + seq });
+    return JSON.stringify(chargebeeEvent("customer_changed", { customer }, { id }));
   }
   const user = clerkUser({
     id: uid,
@@ -100,9 +118,11 @@ export function planEvents({ events, uids, lanes, runId }: { events: number; uid
   const plan: Plan = { lanes: Array.from({ length: lanes }, () => []), events: [], uids: new Map() };
   const add = (lane: number, e: Omit<PlannedEvent, "id" | "payload">, index: number) => {
     const n = plan.events.length;
-    const id = e.source === "stripe" ? `evt_${runId}_${n}` : `msg_${runId}_${n}`;
-    // One event in twenty is a large body, which for the standard source (one uid in three) is near the limit.
-    const event = { ...e, id, payload: payloadOf(e.source, e.uid, index, e.seq, id, n % 20 === 7) };
+    const id = `${ID_PREFIX[e.source] ?? "msg"}_${runId}_${n}`;
+    // Every event of one uid in forty is a large body, its last one included (Fullstory merges
+    // properties, and the check compares the user with the last event). Uids 0, 40, 80… are
+    // standard ones (every fifth uid is), whose large bodies are near the limit.
+    const event = { ...e, id, payload: payloadOf(e.source, e.uid, index, e.seq, id, index % 40 === 0) };
     plan.events.push(event);
     plan.lanes[lane % lanes]?.push(event);
   };
@@ -123,8 +143,14 @@ export function planEvents({ events, uids, lanes, runId }: { events: number; uid
 
 const stripe = new Stripe("sk_test_unused");
 
-/** The signature headers for `event`, made now by the official stripe or standardwebhooks library. */
+/**
+ * The signature headers for `event`, made now: by the official stripe or standardwebhooks library,
+ * or, for Paddle and Chargebee (whose libraries only verify), by the send tool's signer that tests
+ * check against them.
+ */
 export function signatureHeaders(event: PlannedEvent): Record<string, string> {
+  if (event.source === "paddle") return { "paddle-signature": paddleSignatureHeader(event.payload, SOAK_SECRETS.paddle, Math.floor(Date.now() / 1000)) };
+  if (event.source === "chargebee") return { authorization: chargebeeAuthorization(SOAK_SECRETS.chargebee) };
   if (event.source === "stripe") {
     return { "stripe-signature": stripe.webhooks.generateTestHeaderString({ payload: event.payload, secret: SOAK_SECRETS.stripe }) };
   }

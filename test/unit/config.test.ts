@@ -12,6 +12,8 @@ describe("loadConfig", () => {
       secrets: {},
       stripeUidMetadataKeys: ["fullstory_uid", "user_id"],
       clerkUidField: "id",
+      paddleUidCustomDataKeys: ["fullstory_uid", "user_id"],
+      chargebeeUidField: { kind: "id" },
       parameterTtlMs: 300_000,
       dataDir: ".bridge",
       host: "127.0.0.1",
@@ -29,6 +31,22 @@ describe("loadConfig", () => {
     expect(config.secrets.clerk).toEqual({ kind: "parameter", name: "/fullstory-bridge/dev/clerk-webhook-secret" });
     expect(config.secrets.standard).toBeUndefined();
     expect(config.stripeUidMetadataKeys).toEqual(["app_user", "fullstory_uid"]);
+  });
+
+  it("reads the Paddle and Chargebee secrets and uid settings, and names the variable when one is malformed", () => {
+    const config = loadConfig({
+      PADDLE_WEBHOOK_SECRET: "pdl_ntfset_new, pdl_ntfset_old",
+      CHARGEBEE_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/chargebee-webhook-secret",
+      PADDLE_UID_CUSTOM_DATA_KEYS: "app_user ,fullstory_uid",
+      CHARGEBEE_UID_FIELD: "meta_data.app_user",
+    });
+    expect(config.secrets.paddle).toEqual({ kind: "values", values: ["pdl_ntfset_new", "pdl_ntfset_old"] });
+    expect(config.secrets.chargebee).toEqual({ kind: "parameter", name: "/fullstory-bridge/dev/chargebee-webhook-secret" });
+    expect(config.paddleUidCustomDataKeys).toEqual(["app_user", "fullstory_uid"]);
+    expect(config.chargebeeUidField).toEqual({ kind: "meta_data", key: "app_user" });
+    expect(() => loadConfig({ CHARGEBEE_UID_FIELD: "email" })).toThrow(/CHARGEBEE_UID_FIELD: must be `id` or `meta_data.<key>`/);
+    expect(() => loadConfig({ CHARGEBEE_UID_FIELD: "meta_data." })).toThrow(/CHARGEBEE_UID_FIELD/);
+    expect(() => loadConfig({ PADDLE_WEBHOOK_SECRET: "a", PADDLE_WEBHOOK_SECRET_PARAMETER: "/p" })).toThrow(/PADDLE_WEBHOOK_SECRET or PADDLE_WEBHOOK_SECRET_PARAMETER/);
   });
 
   it("reads BRIDGE_LIVE, the region pin and a base URL without its trailing slash", () => {

@@ -12,6 +12,10 @@ import { apiEvent, parseResponse } from "../support/api-event";
 import { clerkEvent, clerkUser } from "../support/clerk-events";
 import { memoryQueue } from "../support/memory-queue";
 import { customerObject, stripeEvent } from "../support/stripe-events";
+import { TimeSchema } from "../../functions/sources/paddle/schema";
+import { chargebeeAuthorization, paddleSignatureHeader } from "../../tools/sign";
+import { chargebeeCustomer, chargebeeEvent } from "../support/chargebee-events";
+import { paddleCustomer, paddleEvent } from "../support/paddle-events";
 
 /**
  * Hostile input against the ingest handler, for every source: whatever arrives, the answer is a
@@ -24,8 +28,12 @@ const SECRETS: Record<SourceName, string> = {
   stripe: "whsec_hostile_stripe",
   clerk: `whsec_${Buffer.from("hostile-clerk-secret-bytes").toString("base64")}`,
   standard: `whsec_${Buffer.from("hostile-standard-secret-bytes").toString("base64")}`,
+  paddle: "pdl_ntfset_01hostilepaddle_secretkey",
+  chargebee: "hostile:chargebee-password",
 };
 const SOURCES = Object.keys(SECRETS) as SourceName[];
+/** Chargebee signs nothing: no timestamp to replay past, no body in its credentials. */
+const SIGNED_SOURCES = SOURCES.filter((s) => s !== "chargebee");
 const MAX_BODY = 64 * 1024;
 const stripe = new Stripe("sk_test_unused");
 const runs: Record<string, number> = {};
@@ -35,6 +43,8 @@ function harness() {
     STRIPE_WEBHOOK_SECRET: SECRETS.stripe,
     CLERK_WEBHOOK_SECRET: SECRETS.clerk,
     STANDARD_WEBHOOK_SECRET: SECRETS.standard,
+    PADDLE_WEBHOOK_SECRET: SECRETS.paddle,
+    CHARGEBEE_WEBHOOK_SECRET: SECRETS.chargebee,
     BRIDGE_MAX_BODY_BYTES: String(MAX_BODY),
   });
   const queue = memoryQueue();
@@ -45,8 +55,14 @@ function harness() {
   return { post, queue };
 }
 
-/** Signature headers made by the official library of `source`, now (or at `at`, seconds). */
+/**
+ * Signature headers made by the official library of `source`, now (or at `at`, seconds). Paddle's
+ * and Chargebee's official libraries only verify: their headers come from the send tool's signer,
+ * which test/unit/paddle-verify.test.ts and chargebee-verify.test.ts check against those libraries.
+ */
 function sign(source: SourceName, payload: string, at = Math.floor(Date.now() / 1000), id = "msg_hostile"): Record<string, string> {
+  if (source === "paddle") return { "paddle-signature": paddleSignatureHeader(payload, SECRETS.paddle, at) };
+  if (source === "chargebee") return { authorization: chargebeeAuthorization(SECRETS.chargebee) };
   if (source === "stripe") {
     return { "stripe-signature": stripe.webhooks.generateTestHeaderString({ payload, secret: SECRETS.stripe, timestamp: at }) };
   }
@@ -57,6 +73,8 @@ function sign(source: SourceName, payload: string, at = Math.floor(Date.now() / 
 function validBody(source: SourceName): Record<string, unknown> {
   if (source === "stripe") return stripeEvent("customer.updated", customerObject());
   if (source === "clerk") return clerkEvent("user.updated", clerkUser());
+  if (source === "paddle") return paddleEvent("customer.updated", paddleCustomer());
+  if (source === "chargebee") return chargebeeEvent("customer_changed", { customer: chargebeeCustomer() });
   return { uid: "user_hostile", email: "hostile@example.com", display_name: "Hostile", properties: { plan: "pro" } };
 }
 
@@ -93,6 +111,31 @@ const MAPPED_FIELDS: Record<SourceName, { path: string[]; ok: (v: unknown) => bo
     { path: ["email"], ok: (v) => typeof v === "string" && v.length <= 128 },
     { path: ["display_name"], ok: (v) => typeof v === "string" && v.length <= 256 },
     { path: ["properties"], ok: (v) => isObject(v) },
+  ],
+  paddle: [
+    { path: ["event_id"], ok: (v) => typeof v === "string" && v.length > 0 },
+    { path: ["event_type"], ok: (v) => v === "customer.created" || v === "customer.updated" },
+    { path: ["occurred_at"], ok: (v) => TimeSchema.safeParse(v).success },
+    { path: ["data"], ok: () => false },
+    { path: ["data", "id"], ok: (v) => typeof v === "string" && v.length > 0 },
+    { path: ["data", "email"], ok: (v) => v === null || typeof v === "string" },
+    { path: ["data", "name"], ok: (v) => v === null || typeof v === "string" },
+    { path: ["data", "created_at"], ok: (v) => TimeSchema.safeParse(v).success },
+    { path: ["data", "custom_data"], ok: (v) => v === null || isObject(v) },
+  ],
+  chargebee: [
+    { path: ["id"], ok: (v) => typeof v === "string" && v.length > 0 },
+    { path: ["event_type"], ok: (v) => v === "customer_created" || v === "customer_changed" },
+    { path: ["occurred_at"], ok: (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 253_402_300_800 },
+    { path: ["content"], ok: () => false },
+    { path: ["content", "customer"], ok: () => false },
+    { path: ["content", "customer", "id"], ok: (v) => typeof v === "string" && v.length > 0 },
+    { path: ["content", "customer", "email"], ok: (v) => v === null || typeof v === "string" },
+    { path: ["content", "customer", "first_name"], ok: (v) => v === null || typeof v === "string" },
+    { path: ["content", "customer", "last_name"], ok: (v) => v === null || typeof v === "string" },
+    { path: ["content", "customer", "created_at"], ok: (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 253_402_300_800 },
+    { path: ["content", "customer", "meta_data"], ok: (v) => v === null || isObject(v) },
+    { path: ["content", "customer", "resource_version"], ok: (v) => v === null || (Number.isSafeInteger(v) && (v as number) >= 0) },
   ],
 };
 
@@ -133,6 +176,8 @@ describe("hostile input to ingest", () => {
       "webhook-id": fc.string(),
       "webhook-timestamp": fc.oneof(fc.string(), fc.constant(String(nowSeconds()))),
       "webhook-signature": fc.oneof(fc.string(), fc.base64String().map((s) => `v1,${s}`)),
+      "paddle-signature": fc.oneof(fc.string(), fc.constant(`ts=${nowSeconds()};h1=${"a".repeat(64)}`)),
+      authorization: fc.oneof(fc.string(), fc.base64String().map((s) => `Basic ${s}`)),
     }, { requiredKeys: [] });
     await check("random bytes", fc.tuple(source, fc.uint8Array({ maxLength: 4096 }), headers), async ([s, bytes, h]) => {
       const { status } = await post(s, Buffer.from(bytes), h);
@@ -199,18 +244,26 @@ describe("hostile input to ingest", () => {
     for (const l of queue.deadLetters) expect(QueueMessageSchema.safeParse(JSON.parse(l.body)).success).toBe(true);
   });
 
-  it("refuses invalid UTF-8 signed byte for byte: the body never verifies", async () => {
+  it("refuses invalid UTF-8 signed byte for byte: the body never verifies, and with Chargebee's credentials it is a 400", async () => {
     const { post, queue } = harness();
     const invalid = fc.constantFrom([0xff], [0xc3, 0x28], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xed, 0xa0, 0x80], [0xc0, 0xaf]);
-    await check("invalid UTF-8", fc.tuple(source, invalid, fc.double({ min: 0, max: 1, noNaN: true })), async ([s, bad, where]) => {
+    // A position anywhere in the body, evenly (fc.double's bias to 0 would put nearly every one in front of it).
+    await check("invalid UTF-8", fc.tuple(source, invalid, fc.nat()), async ([s, bad, where]) => {
       const text = Buffer.from(JSON.stringify(validBody(s)));
-      const at = Math.floor(where * text.length);
+      const at = where % (text.length + 1);
       const bytes = Buffer.concat([text.subarray(0, at), Buffer.from(bad), text.subarray(at)]);
       const t = nowSeconds();
+      if (s === "chargebee") {
+        // Chargebee's credentials do not cover the body: the bytes themselves are refused.
+        expect((await post(s, bytes, sign(s, ""))).status).toBe(400);
+        return;
+      }
       const headers: Record<string, string> =
         s === "stripe"
           ? { "stripe-signature": `t=${t},v1=${createHmac("sha256", SECRETS.stripe).update(`${t}.`).update(bytes).digest("hex")}` }
-          : {
+          : s === "paddle"
+            ? { "paddle-signature": `ts=${t};h1=${createHmac("sha256", SECRETS.paddle).update(`${t}:`).update(bytes).digest("hex")}` }
+            : {
               "webhook-id": "msg_bytes",
               "webhook-timestamp": String(t),
               "webhook-signature": `v1,${createHmac("sha256", Buffer.from(SECRETS[s].slice(6), "base64")).update(`msg_bytes.${t}.`).update(bytes).digest("base64")}`,
@@ -218,6 +271,7 @@ describe("hostile input to ingest", () => {
       expect((await post(s, bytes, headers)).status).toBe(401);
     }, 300);
     expect(queue.sent).toHaveLength(0);
+    expect(queue.deadLetters).toHaveLength(0);
   });
 
   it("answers odd, duplicated and oversized signature headers with 401", async () => {
@@ -225,6 +279,45 @@ describe("hostile input to ingest", () => {
     // What API Gateway makes of a header sent twice: one value, the two joined by a comma.
     const odd = (s: SourceName, payload: string) => {
       const t = nowSeconds();
+      if (s === "paddle") {
+        const good = sign(s, payload, t)["paddle-signature"] as string;
+        const hex = good.slice(good.indexOf("h1=") + 3);
+        const forged = `ts=${t};h1=${"0".repeat(64)}`;
+        return fc.constantFrom(
+          good.toUpperCase(),
+          `${forged};${forged}`,
+          forged.repeat(500),
+          `ts=${t};h2=${hex}`,
+          `h1=${hex}`,
+          `ts=${t};h1=${hex.slice(1)}`,
+          `ts=${t};h1=${hex}0`,
+          `ts=${t}.0;h1=${hex}`,
+          `ts=-${t};h1=${hex}`,
+          `ts=${t},h1=${hex}`,
+          `ts=${t};h1=${hex.toUpperCase()}`,
+          "x".repeat(60_000),
+          "",
+        );
+      }
+      if (s === "chargebee") {
+        const encoded = (text: string) => Buffer.from(text).toString("base64");
+        const [user, password] = SECRETS.chargebee.split(":") as [string, string];
+        return fc.constantFrom(
+          `Bearer ${encoded(SECRETS.chargebee)}`,
+          `Basic ${encoded(`${user}:${password}x`)}`,
+          `Basic ${encoded(`${user}:${password.slice(1)}`)}`,
+          `Basic ${encoded(`${user.toUpperCase()}:${password}`)}`,
+          `Basic ${encoded(`${user}${password}`)}`,
+          `Basic ${encoded(`:${password}`)}`,
+          `Basic ${encoded(`${user}:`)}`,
+          `Basic ${encoded(SECRETS.chargebee)}, Basic ${encoded(SECRETS.chargebee)}`,
+          `Basic ${SECRETS.chargebee}`,
+          `Basic ${encoded(SECRETS.chargebee).toLowerCase()}`,
+          `Basic${encoded(SECRETS.chargebee)}`,
+          `Basic ${"QUFB".repeat(15_000)}`,
+          "",
+        );
+      }
       if (s === "stripe") {
         const good = sign(s, payload, t)["stripe-signature"] as string;
         const hex = good.slice(good.indexOf("v1=") + 3);
@@ -266,7 +359,8 @@ describe("hostile input to ingest", () => {
       return fc.tuple(fc.constant(s), fc.constant(payload), odd(s, payload));
     });
     await check("signature headers", arb, async ([s, payload, value]) => {
-      const headers = { ...sign(s, payload), [s === "stripe" ? "stripe-signature" : "webhook-signature"]: value };
+      const name = { stripe: "stripe-signature", paddle: "paddle-signature", chargebee: "authorization" }[s as string] ?? "webhook-signature";
+      const headers = { ...sign(s, payload), [name]: value };
       expect((await post(s, payload, headers)).status).toBe(401);
     }, 300);
     expect(queue.sent).toHaveLength(0);
@@ -274,8 +368,9 @@ describe("hostile input to ingest", () => {
 
   it("answers correctly signed events replayed after the tolerance, or dated ahead of it, with 401", async () => {
     const { post, queue } = harness();
+    // Each source's own tolerance: 300 s, or Paddle's 5 s (functions/sources/paddle/verify.ts).
     const skew = fc.oneof(fc.integer({ min: 301, max: 10 * 365 * 86_400 }), fc.integer({ min: -10 * 365 * 86_400, max: -301 }));
-    await check("replayed and future timestamps", fc.tuple(source, skew), async ([s, offset]) => {
+    await check("replayed and future timestamps", fc.tuple(fc.constantFrom(...SIGNED_SOURCES), skew), async ([s, offset]) => {
       const payload = JSON.stringify(validBody(s));
       const { status, body } = await post(s, payload, sign(s, payload, nowSeconds() + offset));
       expect({ status, body }).toEqual({ status: 401, body: { error: "invalid_signature" } });

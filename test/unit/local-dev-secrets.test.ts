@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../functions/config";
+import { verifyChargebeeAuth } from "../../functions/sources/chargebee/verify";
+import { verifyPaddleSignature } from "../../functions/sources/paddle/verify";
 import { verifyStandardWebhook } from "../../functions/sources/standard-webhooks";
 import { DEV_SECRETS_FILE, withDevSecrets } from "../../local/dev-secrets";
-import { standardWebhookHeaders } from "../../tools/sign";
+import { chargebeeAuthorization, paddleSignatureHeader, standardWebhookHeaders } from "../../tools/sign";
 
 let dir: string;
 beforeEach(() => {
@@ -17,7 +19,7 @@ describe("local development secrets", () => {
   it("enables every source with one generated secret each, kept owner-only and reused on the next start", () => {
     const first = withDevSecrets(loadConfig({ BRIDGE_DATA_DIR: dir }));
     expect(first.devSecretsFile).toBe(path.join(dir, DEV_SECRETS_FILE));
-    expect(Object.keys(first.config.secrets).sort()).toEqual(["clerk", "standard", "stripe"]);
+    expect(Object.keys(first.config.secrets).sort()).toEqual(["chargebee", "clerk", "paddle", "standard", "stripe"]);
     expect(statSync(path.join(dir, DEV_SECRETS_FILE)).mode & 0o777).toBe(0o600);
     expect(withDevSecrets(loadConfig({ BRIDGE_DATA_DIR: dir })).config.secrets).toEqual(first.config.secrets);
   });
@@ -28,6 +30,19 @@ describe("local development secrets", () => {
     const now = 1_767_225_600;
     const headers = standardWebhookHeaders("{}", secret ?? "", "msg_1", now);
     expect(verifyStandardWebhook({ payload: "{}", headers, secrets: [secret ?? ""], now: now * 1000 })).toEqual({ id: "msg_1", timestamp: now });
+  });
+
+  it("generates a Paddle secret key and Chargebee credentials in their own formats, which the verifiers accept", () => {
+    const { secrets } = withDevSecrets(loadConfig({ BRIDGE_DATA_DIR: dir })).config;
+    const value = (setting: (typeof secrets)["paddle"]) => (setting?.kind === "values" ? setting.values[0] ?? "" : "");
+    const paddle = value(secrets.paddle);
+    const chargebee = value(secrets.chargebee);
+    expect(paddle).toMatch(/^pdl_ntfset_01[0-9a-z]{24}_[A-Za-z0-9_-]{32}$/);
+    expect(chargebee).toMatch(/^bridge:[0-9a-f]{48}$/);
+    const now = 1_767_225_600;
+    const headers = { "paddle-signature": paddleSignatureHeader("{}", paddle, now) };
+    expect(verifyPaddleSignature({ payload: "{}", headers, secrets: [paddle], now: now * 1000 })).toEqual({ timestamp: now });
+    expect(verifyChargebeeAuth({ payload: "{}", headers: { authorization: chargebeeAuthorization(chargebee) }, secrets: [chargebee], now: now * 1000 })).toEqual({ timestamp: now });
   });
 
   it("leaves the configuration alone once any source has a secret of its own", () => {

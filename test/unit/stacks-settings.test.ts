@@ -8,13 +8,15 @@ describe("stage settings", () => {
     const s = stageSettings("dev");
     expect(s.production).toBe(false);
     expect(s.live).toBe(false);
-    expect(s.sources).toEqual(["stripe", "clerk", "standard"]);
+    expect(s.sources).toEqual(["stripe", "clerk", "standard", "paddle", "chargebee"]);
     expect(s.parameters).toEqual({
       fullstoryApiKey: "/fullstory-bridge/dev/fullstory-api-key",
       secrets: [
         { source: "stripe", name: "/fullstory-bridge/dev/stripe-webhook-secret" },
         { source: "clerk", name: "/fullstory-bridge/dev/clerk-webhook-secret" },
         { source: "standard", name: "/fullstory-bridge/dev/standard-webhook-secret" },
+        { source: "paddle", name: "/fullstory-bridge/dev/paddle-webhook-secret" },
+        { source: "chargebee", name: "/fullstory-bridge/dev/chargebee-webhook-secret" },
       ],
     });
     expect(s.parameterKmsKey).toBe("alias/aws/ssm");
@@ -118,10 +120,35 @@ describe("function environments", () => {
       STRIPE_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/stripe-webhook-secret",
       CLERK_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/clerk-webhook-secret",
       STANDARD_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/standard-webhook-secret",
+      PADDLE_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/paddle-webhook-secret",
+      CHARGEBEE_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/chargebee-webhook-secret",
     });
     expect(deliverEnvironment(s)).toEqual({ FULLSTORY_API_KEY_PARAMETER: "/fullstory-bridge/dev/fullstory-api-key" });
     const config = loadConfig({ ...ingestEnvironment(s), ...urls });
     expect(config.stripeUidMetadataKeys).toEqual(["fullstory_uid", "user_id"]);
+    expect(config.paddleUidCustomDataKeys).toEqual(["fullstory_uid", "user_id"]);
+    expect(config.chargebeeUidField).toEqual({ kind: "id" });
     expect(config.fullstory.apiUrl).toBe("https://api.fullstory.com");
+  });
+
+  it("hands a stage's Paddle and Chargebee uid settings to ingest, and refuses malformed ones naming the key", () => {
+    const s = stageSettings("staging", {
+      sources: ["paddle", "chargebee"],
+      paddleUidCustomDataKeys: ["app_user", "fullstory_uid"],
+      chargebeeUidField: "meta_data.app_user",
+      parameters: { paddle: "/shared/paddle-secret" },
+    });
+    const env = ingestEnvironment(s);
+    expect(env).toMatchObject({
+      PADDLE_WEBHOOK_SECRET_PARAMETER: "/shared/paddle-secret",
+      CHARGEBEE_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/staging/chargebee-webhook-secret",
+      PADDLE_UID_CUSTOM_DATA_KEYS: "app_user,fullstory_uid",
+      CHARGEBEE_UID_FIELD: "meta_data.app_user",
+    });
+    const config = loadConfig({ ...env, BRIDGE_QUEUE_URL: "https://sqs.example/q.fifo" });
+    expect(config.paddleUidCustomDataKeys).toEqual(["app_user", "fullstory_uid"]);
+    expect(config.chargebeeUidField).toEqual({ kind: "meta_data", key: "app_user" });
+    expect(() => stageSettings("dev", { chargebeeUidField: "email" })).toThrow(/chargebeeUidField/);
+    expect(() => stageSettings("dev", { paddleUidCustomDataKeys: ["a,b"] })).toThrow(/paddleUidCustomDataKeys/);
   });
 });
