@@ -6,7 +6,7 @@ import { BridgeError, ErrorCode } from "./errors";
  * resulting `Config` is passed to everything else. Errors name the variable to fix.
  */
 
-export const SOURCE_NAMES = ["stripe", "clerk", "standard"] as const;
+export const SOURCE_NAMES = ["stripe", "clerk", "standard", "lemonsqueezy", "polar", "workos"] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 /** A webhook signing secret list: given inline (local use) or read from an SSM parameter. */
@@ -28,6 +28,12 @@ export interface Config {
   secrets: Partial<Record<SourceName, SecretSetting>>;
   stripeUidMetadataKeys: string[];
   clerkUidField: "id" | "external_id";
+  /** `LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS`: the checkout's `custom_data` keys searched for the uid, first found wins. */
+  lemonsqueezyUidCustomDataKeys: string[];
+  /** `POLAR_UID_METADATA_KEYS`: the metadata keys searched for the uid after the customer's `external_id`. */
+  polarUidMetadataKeys: string[];
+  /** `WORKOS_UID_FIELD`: which WorkOS user field is the uid. */
+  workosUidField: "id" | "external_id";
   queueUrl?: string;
   deadLetterQueueUrl?: string;
   /** The DynamoDB table of the identity directory, watermarks and waiting letters (`BRIDGE_STATE_TABLE`, deployed stages). */
@@ -103,6 +109,15 @@ const EnvSchema = z.object({
   STANDARD_WEBHOOK_SECRET_PARAMETER: optionalText,
   STRIPE_UID_METADATA_KEYS: optionalText,
   CLERK_UID_FIELD: z.enum(["id", "external_id"]).optional().or(z.literal("").transform(() => undefined)),
+  LEMONSQUEEZY_WEBHOOK_SECRET: optionalText,
+  LEMONSQUEEZY_WEBHOOK_SECRET_PARAMETER: optionalText,
+  LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS: optionalText,
+  POLAR_WEBHOOK_SECRET: optionalText,
+  POLAR_WEBHOOK_SECRET_PARAMETER: optionalText,
+  POLAR_UID_METADATA_KEYS: optionalText,
+  WORKOS_WEBHOOK_SECRET: optionalText,
+  WORKOS_WEBHOOK_SECRET_PARAMETER: optionalText,
+  WORKOS_UID_FIELD: z.enum(["id", "external_id"]).optional().or(z.literal("").transform(() => undefined)),
   BRIDGE_LIVE: boolText,
   BRIDGE_MAX_BODY_BYTES: positiveInt(DEFAULT_MAX_BODY_BYTES),
   BRIDGE_PARAMETER_TTL_SECONDS: positiveInt(300),
@@ -145,8 +160,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (stripe) secrets.stripe = stripe;
   if (clerk) secrets.clerk = clerk;
   if (standard) secrets.standard = standard;
+  const lemonsqueezy = secretSetting(e.LEMONSQUEEZY_WEBHOOK_SECRET, e.LEMONSQUEEZY_WEBHOOK_SECRET_PARAMETER, "LEMONSQUEEZY_WEBHOOK_SECRET");
+  const polar = secretSetting(e.POLAR_WEBHOOK_SECRET, e.POLAR_WEBHOOK_SECRET_PARAMETER, "POLAR_WEBHOOK_SECRET");
+  const workos = secretSetting(e.WORKOS_WEBHOOK_SECRET, e.WORKOS_WEBHOOK_SECRET_PARAMETER, "WORKOS_WEBHOOK_SECRET");
+  if (lemonsqueezy) secrets.lemonsqueezy = lemonsqueezy;
+  if (polar) secrets.polar = polar;
+  if (workos) secrets.workos = workos;
 
   const uidKeys = e.STRIPE_UID_METADATA_KEYS ? splitList(e.STRIPE_UID_METADATA_KEYS) : ["fullstory_uid", "user_id"];
+  // The keys searched for a uid in a provider's free-form metadata unless a setting lists others.
+  const keysOr = (value: string | undefined) => (value ? splitList(value) : ["fullstory_uid", "user_id"]);
   const stripeApiKey = secretSetting(e.STRIPE_API_KEY, e.STRIPE_API_KEY_PARAMETER, "STRIPE_API_KEY");
   return {
     live: e.BRIDGE_LIVE,
@@ -160,6 +183,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secrets,
     stripeUidMetadataKeys: uidKeys,
     clerkUidField: e.CLERK_UID_FIELD ?? "id",
+    lemonsqueezyUidCustomDataKeys: keysOr(e.LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS),
+    polarUidMetadataKeys: keysOr(e.POLAR_UID_METADATA_KEYS),
+    workosUidField: e.WORKOS_UID_FIELD ?? "id",
     queueUrl: e.BRIDGE_QUEUE_URL,
     deadLetterQueueUrl: e.BRIDGE_DEAD_LETTER_QUEUE_URL,
     stateTable: e.BRIDGE_STATE_TABLE,

@@ -44,6 +44,9 @@ export const StageOverridesSchema = z.strictObject({
       stripe: ParameterName.optional(),
       clerk: ParameterName.optional(),
       standard: ParameterName.optional(),
+      lemonsqueezy: ParameterName.optional(),
+      polar: ParameterName.optional(),
+      workos: ParameterName.optional(),
     })
     .optional(),
   /** The KMS key the SecureString parameters are encrypted with (id, ARN or alias). */
@@ -51,6 +54,10 @@ export const StageOverridesSchema = z.strictObject({
   /** `STRIPE_UID_METADATA_KEYS`, `CLERK_UID_FIELD`, `BRIDGE_PARAMETER_TTL_SECONDS`: the functions' own defaults otherwise. */
   stripeUidMetadataKeys: z.array(z.string().regex(/^[^,\s]+$/, "one metadata key, without commas")).min(1).optional(),
   clerkUidField: z.enum(["id", "external_id"]).optional(),
+  /** `LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS`, `POLAR_UID_METADATA_KEYS`, `WORKOS_UID_FIELD`: the functions' own defaults otherwise. */
+  lemonsqueezyUidCustomDataKeys: z.array(z.string().regex(/^[^,\s]+$/, "one custom data key, without commas")).min(1).optional(),
+  polarUidMetadataKeys: z.array(z.string().regex(/^[^,\s]+$/, "one metadata key, without commas")).min(1).optional(),
+  workosUidField: z.enum(["id", "external_id"]).optional(),
   parameterTtlSeconds: z.number().int().positive().optional(),
   deliverTimeoutSeconds: DeliverTimeout.optional(),
   /** How many times SQS hands a message to deliver before moving it to the dead-letter queue. */
@@ -72,6 +79,9 @@ export interface StageSettings {
   parameterKmsKey: string;
   stripeUidMetadataKeys?: string[];
   clerkUidField?: "id" | "external_id";
+  lemonsqueezyUidCustomDataKeys?: string[];
+  polarUidMetadataKeys?: string[];
+  workosUidField?: "id" | "external_id";
   parameterTtlSeconds?: number;
   memoryMb: number;
   ingestTimeoutSeconds: number;
@@ -139,6 +149,9 @@ export function stageSettings(stage: string, overrides: unknown = {}): StageSett
     parameterKmsKey: o.parameterKmsKey ?? "alias/aws/ssm",
     stripeUidMetadataKeys: o.stripeUidMetadataKeys,
     clerkUidField: o.clerkUidField,
+    lemonsqueezyUidCustomDataKeys: o.lemonsqueezyUidCustomDataKeys,
+    polarUidMetadataKeys: o.polarUidMetadataKeys,
+    workosUidField: o.workosUidField,
     parameterTtlSeconds: o.parameterTtlSeconds,
     memoryMb: o.memoryMb ?? 256,
     ingestTimeoutSeconds: INGEST_TIMEOUT_SECONDS,
@@ -164,6 +177,9 @@ export function ingestEnvironment(s: StageSettings): Record<string, string> {
   for (const { source, name } of s.parameters.secrets) env[`${source.toUpperCase()}_WEBHOOK_SECRET_PARAMETER`] = name;
   if (s.stripeUidMetadataKeys) env.STRIPE_UID_METADATA_KEYS = s.stripeUidMetadataKeys.join(",");
   if (s.clerkUidField) env.CLERK_UID_FIELD = s.clerkUidField;
+  if (s.lemonsqueezyUidCustomDataKeys) env.LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS = s.lemonsqueezyUidCustomDataKeys.join(",");
+  if (s.polarUidMetadataKeys) env.POLAR_UID_METADATA_KEYS = s.polarUidMetadataKeys.join(",");
+  if (s.workosUidField) env.WORKOS_UID_FIELD = s.workosUidField;
   return env;
 }
 

@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { SourceName } from "../functions/config";
+import { LEMONSQUEEZY_SAMPLE_TYPES, lemonSqueezySample } from "./sample-events-lemonsqueezy";
+import { POLAR_SAMPLE_TYPES, polarSample } from "./sample-events-polar";
+import { WORKOS_SAMPLE_TYPES, workosSample } from "./sample-events-workos";
 
 /**
  * One realistic sample event per mapped event type, for `npm run send`: the envelopes and objects
@@ -16,7 +19,10 @@ type Json = Record<string, unknown>;
 export const SAMPLE_UID = "user_ada";
 
 export interface SampleOptions {
-  /** Undefined: Stripe samples carry no uid (an unresolved event); Clerk and standard samples use SAMPLE_UID. */
+  /**
+   * Undefined: Stripe, Lemon Squeezy and Polar samples carry no uid (an event their customer's uid
+   * resolves, once learned); Clerk, standard and WorkOS samples use SAMPLE_UID.
+   */
   uid?: string;
   /** Seconds since the epoch; the event's `created`. */
   now: number;
@@ -294,11 +300,17 @@ export const SAMPLE_EVENT_TYPES: Record<SourceName, readonly string[]> = {
   stripe: Object.keys(STRIPE_OBJECTS),
   clerk: ["user.created", "user.updated", "user.deleted"],
   standard: ["upsert"],
+  lemonsqueezy: LEMONSQUEEZY_SAMPLE_TYPES,
+  polar: POLAR_SAMPLE_TYPES,
+  workos: WORKOS_SAMPLE_TYPES,
 };
 
 /** A sample body for `source` and `type`, or undefined when the tool has no sample of that type. */
 export function sampleEvent(source: SourceName, type: string, options: SampleOptions): Json | undefined {
   if (source === "stripe") return stripeEvent(type, options);
   if (source === "clerk") return clerkEvent(type, options);
+  if (source === "lemonsqueezy") return lemonSqueezySample(type, options);
+  if (source === "polar") return polarSample(type, options);
+  if (source === "workos") return workosSample(type, { ...options, uid: options.uid ?? SAMPLE_UID });
   return standardEvent(type, options);
 }

@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { SOURCE_NAMES, loadConfig, type Config, type SourceName } from "../functions/config";
 import { withDevSecrets } from "../local/dev-secrets";
 import { SAMPLE_EVENT_TYPES, SAMPLE_UID, sampleEvent } from "./sample-events";
-import { standardWebhookHeaders, stripeSignatureHeader } from "./sign";
+import { lemonSqueezySignature, polarWebhookHeaders, standardWebhookHeaders, stripeSignatureHeader, workosSignatureHeader } from "./sign";
 
 /**
  * `npm run send -- <source> <event-type>`: builds one sample event, signs it with the secret the
@@ -15,6 +15,9 @@ const SECRET_VARIABLE: Record<SourceName, string> = {
   stripe: "STRIPE_WEBHOOK_SECRET",
   clerk: "CLERK_WEBHOOK_SECRET",
   standard: "STANDARD_WEBHOOK_SECRET",
+  lemonsqueezy: "LEMONSQUEEZY_WEBHOOK_SECRET",
+  polar: "POLAR_WEBHOOK_SECRET",
+  workos: "WORKOS_WEBHOOK_SECRET",
 };
 
 const USAGE = `Usage: npm run send -- <source> <event-type> [--uid <uid>] [--no-uid]
@@ -49,8 +52,11 @@ function signingSecret(config: Config, source: SourceName): string {
   return first;
 }
 
-function signedHeaders(source: SourceName, payload: string, secret: string, now: number): Record<string, string> {
+function signedHeaders(source: SourceName, type: string, payload: string, secret: string, now: number): Record<string, string> {
   if (source === "stripe") return { "stripe-signature": stripeSignatureHeader(payload, secret, now) };
+  if (source === "lemonsqueezy") return { "x-event-name": type, "x-signature": lemonSqueezySignature(payload, secret) };
+  if (source === "polar") return polarWebhookHeaders(payload, secret, randomUUID(), now);
+  if (source === "workos") return { "workos-signature": workosSignatureHeader(payload, secret, now * 1000) };
   const id = `msg_${randomBytes(12).toString("hex")}`;
   return standardWebhookHeaders(payload, secret, id, now, source === "clerk" ? "svix" : "webhook");
 }
@@ -96,7 +102,7 @@ async function main(): Promise<void> {
   try {
     response = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...signedHeaders(source, payload, secret, now) },
+      headers: { "content-type": "application/json", ...signedHeaders(source, type, payload, secret, now) },
       body: payload,
     });
   } catch {

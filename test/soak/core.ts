@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { SOURCE_NAMES } from "../../functions/config";
 import { startFullstoryFake } from "../support/fullstory-fake";
 import { startSsmFake } from "../support/ssm-fake";
 import { checkOutcome, type Accounting, type Outcome } from "./check";
@@ -56,6 +57,9 @@ export const PARAMETERS = {
   stripe: "/fullstory-bridge/soak/stripe-webhook-secret",
   clerk: "/fullstory-bridge/soak/clerk-webhook-secret",
   standard: "/fullstory-bridge/soak/standard-webhook-secret",
+  lemonsqueezy: "/fullstory-bridge/soak/lemonsqueezy-webhook-secret",
+  polar: "/fullstory-bridge/soak/polar-webhook-secret",
+  workos: "/fullstory-bridge/soak/workos-webhook-secret",
 } as const;
 
 /** The stage's settings: every secret and the key from SSM, cached for one second so SSM is asked often. */
@@ -64,6 +68,9 @@ export function soakEnvironment(fullstoryUrl: string): Record<string, string> {
     STRIPE_WEBHOOK_SECRET_PARAMETER: PARAMETERS.stripe,
     CLERK_WEBHOOK_SECRET_PARAMETER: PARAMETERS.clerk,
     STANDARD_WEBHOOK_SECRET_PARAMETER: PARAMETERS.standard,
+    LEMONSQUEEZY_WEBHOOK_SECRET_PARAMETER: PARAMETERS.lemonsqueezy,
+    POLAR_WEBHOOK_SECRET_PARAMETER: PARAMETERS.polar,
+    WORKOS_WEBHOOK_SECRET_PARAMETER: PARAMETERS.workos,
     FULLSTORY_API_KEY_PARAMETER: PARAMETERS.key,
     FULLSTORY_API_URL: fullstoryUrl,
     FULLSTORY_REGION: "na1",
@@ -79,7 +86,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const plan: Plan = planEvents({ events: options.events, uids: options.uids, lanes: senders, runId });
   const [fullstory, ssm] = await Promise.all([startFullstoryFake({ keys: [FULLSTORY_KEY] }), startSsmFake()]);
   ssm.set(PARAMETERS.key, FULLSTORY_KEY);
-  for (const source of ["stripe", "clerk", "standard"] as const) ssm.set(PARAMETERS[source], SOAK_SECRETS[source]);
+  for (const source of SOURCE_NAMES) ssm.set(PARAMETERS[source], SOAK_SECRETS[source]);
   const faults = randomFaults(options.rates ?? DEFAULT_FAULT_RATES, seededRandom(seed));
   fullstory.faultFor = faults.faultFor;
   // Each GetParameter call is throttled with a fixed chance, drawn from its own seeded sequence.

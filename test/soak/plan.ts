@@ -1,11 +1,15 @@
+import { createHash, createHmac } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import Stripe from "stripe";
 import { DEFAULT_MAX_BODY_BYTES, type SourceName } from "../../functions/config";
 import { clerkEmailAddress, clerkEvent, clerkUser } from "../support/clerk-events";
+import { lemonSqueezyEvent, lsSubscription } from "../support/lemonsqueezy-events";
+import { polarCustomer, polarEvent, polarSubscription } from "../support/polar-events";
 import { OBJECT_CREATED, customerObject, stripeEvent } from "../support/stripe-events";
+import { workosEvent, workosUser } from "../support/workos-events";
 
 /**
- * What the soak sends: signed webhooks from all three sources, in a known order per uid. Each uid
+ * What the soak sends: signed webhooks from every source, in a known order per uid. Each uid
  * belongs to one source and gets events numbered 1, 2, 3…, each carrying its number (a `seq`
  * property, or `v<n>` in the display name), so the last one sent is recognisable in Fullstory.
  * A few events are meant to end as dead letters: Stripe events without a uid (`uid_unresolved`,
@@ -16,6 +20,9 @@ export const SOAK_SECRETS = {
   stripe: "whsec_soak_stripe_secret",
   clerk: `whsec_${Buffer.from("soak-clerk-secret-0123456789").toString("base64")}`,
   standard: `whsec_${Buffer.from("soak-standard-secret-0123456789").toString("base64")}`,
+  lemonsqueezy: "soak-lemonsqueezy-secret",
+  polar: `whsec_${Buffer.from("soak-polar-secret-0123456789").toString("base64")}`,
+  workos: "soak-workos-secret",
 } as const satisfies Record<SourceName, string>;
 
 export type EventKind = "normal" | "unresolved" | "rejected";
@@ -25,7 +32,7 @@ export const NEAR_LIMIT_BYTES = 120 * 1024;
 
 export interface PlannedEvent {
   source: SourceName;
-  /** Stripe's event id, or the Standard Webhooks `webhook-id`. */
+  /** Stripe's or WorkOS's event id, the Standard Webhooks `webhook-id`, or (Lemon Squeezy) the body's hash. */
   id: string;
   /** Null for events without a Fullstory uid. */
   uid: string | null;
@@ -57,7 +64,11 @@ export interface Plan {
 /** Uids whose upserts the Fullstory fake answers with a permanent 400. */
 export const REJECTED_UID = /-reject-\d+$/;
 
-const SOURCES: SourceName[] = ["standard", "stripe", "clerk"];
+const SOURCES: SourceName[] = ["standard", "stripe", "clerk", "lemonsqueezy", "polar", "workos"];
+
+/** 2025-01-01T00:00:00Z: event `seq` of a uid happened `seq` seconds after it, so each uid's events are in time order. */
+const SOAK_EPOCH_MS = Date.parse("2025-01-01T00:00:00Z");
+const at = (seq: number) => new Date(SOAK_EPOCH_MS + seq * 1000).toISOString();
 
 /** The webhook body of one event, following each source's documented shape. */
 function payloadOf(source: SourceName, uid: string | null, index: number, seq: number, id: string, large: boolean): string {
@@ -75,6 +86,24 @@ function payloadOf(source: SourceName, uid: string | null, index: number, seq: n
       metadata: uid === null ? {} : { fullstory_uid: uid },
     });
     return JSON.stringify(stripeEvent("customer.updated", customer, { id, livemode: false }));
+  }
+  if (source === "lemonsqueezy") {
+    const subscription = lsSubscription({
+      customer_id: 10_000 + index,
+      user_name: `Soak ${index} v${seq}`,
+      user_email: email,
+      first_subscription_item: { id: index, subscription_id: index, price_id: 1, quantity: seq, is_usage_based: false, created_at: at(0), updated_at: at(seq) },
+      updated_at: at(seq),
+    });
+    return JSON.stringify(lemonSqueezyEvent("subscription_updated", "subscription", subscription, { custom_data: uid === null ? null : { fullstory_uid: uid } }));
+  }
+  if (source === "polar") {
+    const customer = polarCustomer({ id: `soak-customer-${index}`, external_id: uid, email, name: `Soak ${index} v${seq}` });
+    return JSON.stringify(polarEvent("subscription.updated", polarSubscription({ customer_id: `soak-customer-${index}`, customer, seats: seq }), at(seq)));
+  }
+  if (source === "workos") {
+    const user = workosUser({ id: uid, email, first_name: "Soak", last_name: `${index} v${seq}`, last_sign_in_at: at(seq) });
+    return JSON.stringify(workosEvent("user.updated", user, { id, created_at: at(seq) }));
   }
   const user = clerkUser({
     id: uid,
@@ -100,9 +129,14 @@ export function planEvents({ events, uids, lanes, runId }: { events: number; uid
   const plan: Plan = { lanes: Array.from({ length: lanes }, () => []), events: [], uids: new Map() };
   const add = (lane: number, e: Omit<PlannedEvent, "id" | "payload">, index: number) => {
     const n = plan.events.length;
-    const id = e.source === "stripe" ? `evt_${runId}_${n}` : `msg_${runId}_${n}`;
-    // One event in twenty is a large body, which for the standard source (one uid in three) is near the limit.
-    const event = { ...e, id, payload: payloadOf(e.source, e.uid, index, e.seq, id, n % 20 === 7) };
+    const given = e.source === "stripe" ? `evt_${runId}_${n}` : e.source === "workos" ? `event_${runId}_${n}` : `msg_${runId}_${n}`;
+    // One uid in seven gets large bodies, which the standard source (one uid in six) makes near the
+    // limit; seven shares no factor with the number of sources, so standard uids get their share. A
+    // uid's bodies are all large or all small: Fullstory keeps a property an event stops sending.
+    const payload = payloadOf(e.source, e.uid, index, e.seq, given, index % 7 === 3);
+    // Lemon Squeezy documents no event id: the bridge identifies a delivery by the hash of its body.
+    const id = e.source === "lemonsqueezy" ? createHash("sha256").update(payload).digest("hex") : given;
+    const event = { ...e, id, payload };
     plan.events.push(event);
     plan.lanes[lane % lanes]?.push(event);
   };
@@ -123,10 +157,21 @@ export function planEvents({ events, uids, lanes, runId }: { events: number; uid
 
 const stripe = new Stripe("sk_test_unused");
 
-/** The signature headers for `event`, made now by the official stripe or standardwebhooks library. */
+/**
+ * The signature headers for `event`, made now by the official stripe or standardwebhooks library;
+ * Lemon Squeezy's and WorkOS's with an HMAC computed here, as their verifiers' tests check it
+ * (Lemon Squeezy's library has no signer, WorkOS's signs only asynchronously, from an object).
+ */
 export function signatureHeaders(event: PlannedEvent): Record<string, string> {
   if (event.source === "stripe") {
     return { "stripe-signature": stripe.webhooks.generateTestHeaderString({ payload: event.payload, secret: SOAK_SECRETS.stripe }) };
+  }
+  if (event.source === "lemonsqueezy") {
+    return { "x-signature": createHmac("sha256", SOAK_SECRETS.lemonsqueezy).update(event.payload).digest("hex") };
+  }
+  if (event.source === "workos") {
+    const ms = Date.now();
+    return { "workos-signature": `t=${ms}, v1=${createHmac("sha256", SOAK_SECRETS.workos).update(`${ms}.${event.payload}`).digest("hex")}` };
   }
   const now = new Date();
   return {

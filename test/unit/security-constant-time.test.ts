@@ -11,7 +11,12 @@ import { describe, expect, it } from "vitest";
  * comments and strings do not count.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const VERIFIERS = ["functions/sources/stripe/verify.ts", "functions/sources/standard-webhooks.ts"];
+const VERIFIERS = [
+  "functions/sources/stripe/verify.ts",
+  "functions/sources/standard-webhooks.ts",
+  "functions/sources/lemonsqueezy/verify.ts",
+  "functions/sources/workos/verify.ts",
+];
 const SECRET_NAMES = /sig|expected|candidate|digest|hmac|mac\b/i;
 
 function parse(file: string): ts.SourceFile {
