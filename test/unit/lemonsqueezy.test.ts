@@ -209,8 +209,13 @@ describe("Lemon Squeezy uid", () => {
     expect(mappedOf(body, loadConfig({ LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS: "account,user_id" })).uid).toBe("acct-1");
   });
 
+  it("takes a whole number in custom_data, as a checkout made through the API may carry, as its decimal text", () => {
+    const body = lemonSqueezyEvent("order_created", "order", lsOrder(), { custom_data: { user_id: 123 } });
+    expect(mappedOf(body).uid).toBe("123");
+  });
+
   it("leaves the uid to the identity directory, by customer id, when the checkout carried none", () => {
-    for (const meta of [{ custom_data: undefined }, { custom_data: null }, { custom_data: { fullstory_uid: "" } }, { custom_data: { fullstory_uid: 42 } }]) {
+    for (const meta of [{ custom_data: undefined }, { custom_data: null }, { custom_data: { fullstory_uid: "" } }, { custom_data: { fullstory_uid: 4.2, user_id: true } }]) {
       const mapped = mappedOf(lemonSqueezyEvent("subscription_payment_success", "invoice", lsSubscriptionInvoice(), meta));
       expect(mapped.uid).toBeUndefined();
       expect(mapped.subject).toBe(CUSTOMER);

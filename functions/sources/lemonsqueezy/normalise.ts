@@ -2,7 +2,7 @@ import type { Config } from "../../config";
 import type { UserPatch } from "../../upsert";
 import { PAYING_STATUSES, bool, dateIso, firstUid, fromMetadata, int, isoMajorUnits, patchOf, real, str, type Typed } from "../billing";
 import type { Normalised, SourceEvent } from "../types";
-import type { LemonSqueezyData, Order, Subscription, SubscriptionInvoice } from "./schema";
+import type { LemonSqueezyData, Meta, Order, Subscription, SubscriptionInvoice } from "./schema";
 
 /**
  * Lemon Squeezy's subscription statuses in the vocabulary's (Stripe's) words. `cancelled` is a
@@ -128,16 +128,26 @@ function familyOf(data: LemonSqueezyData): string | undefined {
 }
 
 /**
+ * The checkout's custom data with whole numbers as their decimal text: a checkout created through
+ * the API takes any JSON (Lemon Squeezy's own example passes `"user_id": 123`), and a numeric user
+ * id is as good a uid as a string one. https://docs.lemonsqueezy.com/help/checkout/passing-custom-data
+ */
+function customData(data: Meta["custom_data"]): Record<string, unknown> | undefined {
+  if (!data) return undefined;
+  return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Number.isSafeInteger(value) ? String(value) : value]));
+}
+
+/**
  * Turns a parsed Lemon Squeezy event into what it says of a Fullstory user, in the billing
- * vocabulary. The uid is the first of `meta.custom_data[k]` for each key k of
- * LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS; the subject is the Lemon Squeezy customer id, which the
+ * vocabulary. The uid is the first of `meta.custom_data[k]` (text, or a whole number) for each key k
+ * of LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS; the subject is the Lemon Squeezy customer id, which the
  * identity directory resolves when the checkout carried no uid. Each customer's events are ordered
  * per family by the object's `updated_at`. Pure.
  */
 export function normaliseLemonSqueezy(event: SourceEvent<LemonSqueezyData>, config: Config): Normalised {
   const { data } = event;
   const customer = String(data.attributes.customer_id);
-  const uid = firstUid(fromMetadata(data.meta.custom_data, config.lemonsqueezyUidCustomDataKeys));
+  const uid = firstUid(fromMetadata(customData(data.meta.custom_data), config.lemonsqueezyUidCustomDataKeys));
   const family = familyOf(data);
   return {
     kind: "mapped",
