@@ -7,7 +7,7 @@ import { EventNamesSchema, eventSettings, type EventSettings } from "./lifecycle
  * resulting `Config` is passed to everything else. Errors name the variable to fix.
  */
 
-export const SOURCE_NAMES = ["stripe", "clerk", "standard", "paddle", "chargebee"] as const;
+export const SOURCE_NAMES = ["stripe", "clerk", "standard", "paddle", "chargebee", "lemonsqueezy", "polar", "workos"] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 /** A webhook signing secret list: given inline (local use) or read from an SSM parameter. */
@@ -33,6 +33,12 @@ export interface Config {
   paddleUidCustomDataKeys: string[];
   /** Where a Chargebee customer names its uid: its `id`, or `meta_data.<key>` (`CHARGEBEE_UID_FIELD`). */
   chargebeeUidField: ChargebeeUidField;
+  /** `LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS`: the checkout's `custom_data` keys searched for the uid, first found wins. */
+  lemonsqueezyUidCustomDataKeys: string[];
+  /** `POLAR_UID_METADATA_KEYS`: the metadata keys searched for the uid after the customer's `external_id`. */
+  polarUidMetadataKeys: string[];
+  /** `WORKOS_UID_FIELD`: which WorkOS user field is the uid. */
+  workosUidField: "id" | "external_id";
   queueUrl?: string;
   deadLetterQueueUrl?: string;
   /** The DynamoDB table of the identity directory, watermarks and waiting letters (`BRIDGE_STATE_TABLE`, deployed stages). */
@@ -125,6 +131,15 @@ const EnvSchema = z.object({
   CHARGEBEE_UID_FIELD: optionalText.pipe(
     z.string().regex(/^(id|meta_data\.\S+)$/, "must be `id` or `meta_data.<key>` (one key of the customer's meta_data)").optional(),
   ),
+  LEMONSQUEEZY_WEBHOOK_SECRET: optionalText,
+  LEMONSQUEEZY_WEBHOOK_SECRET_PARAMETER: optionalText,
+  LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS: optionalText,
+  POLAR_WEBHOOK_SECRET: optionalText,
+  POLAR_WEBHOOK_SECRET_PARAMETER: optionalText,
+  POLAR_UID_METADATA_KEYS: optionalText,
+  WORKOS_WEBHOOK_SECRET: optionalText,
+  WORKOS_WEBHOOK_SECRET_PARAMETER: optionalText,
+  WORKOS_UID_FIELD: z.enum(["id", "external_id"]).optional().or(z.literal("").transform(() => undefined)),
   BRIDGE_LIVE: boolText,
   BRIDGE_MAX_BODY_BYTES: positiveInt(DEFAULT_MAX_BODY_BYTES),
   BRIDGE_PARAMETER_TTL_SECONDS: positiveInt(300),
@@ -194,8 +209,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const chargebee = secretSetting(e.CHARGEBEE_WEBHOOK_SECRET, e.CHARGEBEE_WEBHOOK_SECRET_PARAMETER, "CHARGEBEE_WEBHOOK_SECRET");
   if (paddle) secrets.paddle = paddle;
   if (chargebee) secrets.chargebee = chargebee;
+  const lemonsqueezy = secretSetting(e.LEMONSQUEEZY_WEBHOOK_SECRET, e.LEMONSQUEEZY_WEBHOOK_SECRET_PARAMETER, "LEMONSQUEEZY_WEBHOOK_SECRET");
+  const polar = secretSetting(e.POLAR_WEBHOOK_SECRET, e.POLAR_WEBHOOK_SECRET_PARAMETER, "POLAR_WEBHOOK_SECRET");
+  const workos = secretSetting(e.WORKOS_WEBHOOK_SECRET, e.WORKOS_WEBHOOK_SECRET_PARAMETER, "WORKOS_WEBHOOK_SECRET");
+  if (lemonsqueezy) secrets.lemonsqueezy = lemonsqueezy;
+  if (polar) secrets.polar = polar;
+  if (workos) secrets.workos = workos;
 
   const uidKeys = e.STRIPE_UID_METADATA_KEYS ? splitList(e.STRIPE_UID_METADATA_KEYS) : ["fullstory_uid", "user_id"];
+  // The keys searched for a uid in a provider's free-form metadata unless a setting lists others.
+  const keysOr = (value: string | undefined) => (value ? splitList(value) : ["fullstory_uid", "user_id"]);
   const stripeApiKey = secretSetting(e.STRIPE_API_KEY, e.STRIPE_API_KEY_PARAMETER, "STRIPE_API_KEY");
   return {
     live: e.BRIDGE_LIVE,
@@ -211,6 +234,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clerkUidField: e.CLERK_UID_FIELD ?? "id",
     paddleUidCustomDataKeys: e.PADDLE_UID_CUSTOM_DATA_KEYS ? splitList(e.PADDLE_UID_CUSTOM_DATA_KEYS) : ["fullstory_uid", "user_id"],
     chargebeeUidField: chargebeeUidField(e.CHARGEBEE_UID_FIELD),
+    lemonsqueezyUidCustomDataKeys: keysOr(e.LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS),
+    polarUidMetadataKeys: keysOr(e.POLAR_UID_METADATA_KEYS),
+    workosUidField: e.WORKOS_UID_FIELD ?? "id",
     queueUrl: e.BRIDGE_QUEUE_URL,
     deadLetterQueueUrl: e.BRIDGE_DEAD_LETTER_QUEUE_URL,
     stateTable: e.BRIDGE_STATE_TABLE,

@@ -18,7 +18,9 @@ export const DEV_SECRETS_FILE = "dev-secrets.json";
 /**
  * How each source's development secret is made, in the format its senders use: Stripe's endpoint
  * secrets are `whsec_` and an opaque string, used as the HMAC key verbatim; Standard Webhooks'
- * (Clerk, the team's own backend) are `whsec_<base64 key>`.
+ * (Clerk, the team's own backend) are `whsec_<base64 key>`. Lemon Squeezy's is whatever the store
+ * owner typed (6 to 40 characters); Polar generates `whsec_<base64 of 32 bytes>` since 2026-09-08;
+ * WorkOS's is an opaque string, used as the key verbatim.
  */
 const DEV_SECRET: Readonly<Record<SourceName, () => string>> = {
   stripe: () => `whsec_${randomBytes(24).toString("hex")}`,
@@ -26,6 +28,9 @@ const DEV_SECRET: Readonly<Record<SourceName, () => string>> = {
   standard: () => `whsec_${randomBytes(24).toString("base64")}`,
   paddle: () => `pdl_ntfset_01${randomBytes(16).toString("hex").slice(0, 24)}_${randomBytes(24).toString("base64url")}`,
   chargebee: () => `bridge:${randomBytes(24).toString("hex")}`,
+  lemonsqueezy: () => randomBytes(24).toString("base64url"),
+  polar: () => `whsec_${randomBytes(32).toString("base64")}`,
+  workos: () => randomBytes(24).toString("base64url"),
 };
 
 const DevSecretsSchema = z.record(z.string(), z.string().min(1));

@@ -37,6 +37,9 @@ const SECRET_VARIABLE: Record<string, string> = {
   standard: "STANDARD_WEBHOOK_SECRET",
   paddle: "PADDLE_WEBHOOK_SECRET",
   chargebee: "CHARGEBEE_WEBHOOK_SECRET",
+  lemonsqueezy: "LEMONSQUEEZY_WEBHOOK_SECRET",
+  polar: "POLAR_WEBHOOK_SECRET",
+  workos: "WORKOS_WEBHOOK_SECRET",
 };
 
 /** The Fullstory side: the real client when a key is configured, else a dry run that prints instead of sending. */

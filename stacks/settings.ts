@@ -48,6 +48,9 @@ export const StageOverridesSchema = z.strictObject({
       standard: ParameterName.optional(),
       paddle: ParameterName.optional(),
       chargebee: ParameterName.optional(),
+      lemonsqueezy: ParameterName.optional(),
+      polar: ParameterName.optional(),
+      workos: ParameterName.optional(),
     })
     .optional(),
   /**
@@ -63,6 +66,10 @@ export const StageOverridesSchema = z.strictObject({
   /** `PADDLE_UID_CUSTOM_DATA_KEYS`, `CHARGEBEE_UID_FIELD` (`id` or `meta_data.<key>`). */
   paddleUidCustomDataKeys: z.array(z.string().regex(/^[^,\s]+$/, "one custom_data key, without commas")).min(1).optional(),
   chargebeeUidField: z.string().regex(/^(id|meta_data\.\S+)$/, "must be `id` or `meta_data.<key>`").optional(),
+  /** `LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS`, `POLAR_UID_METADATA_KEYS`, `WORKOS_UID_FIELD`: the functions' own defaults otherwise. */
+  lemonsqueezyUidCustomDataKeys: z.array(z.string().regex(/^[^,\s]+$/, "one custom data key, without commas")).min(1).optional(),
+  polarUidMetadataKeys: z.array(z.string().regex(/^[^,\s]+$/, "one metadata key, without commas")).min(1).optional(),
+  workosUidField: z.enum(["id", "external_id"]).optional(),
   parameterTtlSeconds: z.number().int().positive().optional(),
   deliverTimeoutSeconds: DeliverTimeout.optional(),
   /** `FULLSTORY_EVENTS`: send lifecycle events (`POST /v2/events`, counted against the plan's server-event quota). Default: off. */
@@ -90,6 +97,9 @@ export interface StageSettings {
   clerkUidField?: "id" | "external_id";
   paddleUidCustomDataKeys?: string[];
   chargebeeUidField?: string;
+  lemonsqueezyUidCustomDataKeys?: string[];
+  polarUidMetadataKeys?: string[];
+  workosUidField?: "id" | "external_id";
   parameterTtlSeconds?: number;
   events: boolean;
   eventNames?: Record<string, string | false>;
@@ -162,6 +172,9 @@ export function stageSettings(stage: string, overrides: unknown = {}): StageSett
     clerkUidField: o.clerkUidField,
     paddleUidCustomDataKeys: o.paddleUidCustomDataKeys,
     chargebeeUidField: o.chargebeeUidField,
+    lemonsqueezyUidCustomDataKeys: o.lemonsqueezyUidCustomDataKeys,
+    polarUidMetadataKeys: o.polarUidMetadataKeys,
+    workosUidField: o.workosUidField,
     parameterTtlSeconds: o.parameterTtlSeconds,
     events: o.events ?? false,
     ...(o.eventNames ? { eventNames: o.eventNames as Record<string, string | false> } : {}),
@@ -184,6 +197,9 @@ function commonEnvironment(s: StageSettings): Record<string, string> {
   if (s.clerkUidField) env.CLERK_UID_FIELD = s.clerkUidField;
   if (s.paddleUidCustomDataKeys) env.PADDLE_UID_CUSTOM_DATA_KEYS = s.paddleUidCustomDataKeys.join(",");
   if (s.chargebeeUidField) env.CHARGEBEE_UID_FIELD = s.chargebeeUidField;
+  if (s.lemonsqueezyUidCustomDataKeys) env.LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS = s.lemonsqueezyUidCustomDataKeys.join(",");
+  if (s.polarUidMetadataKeys) env.POLAR_UID_METADATA_KEYS = s.polarUidMetadataKeys.join(",");
+  if (s.workosUidField) env.WORKOS_UID_FIELD = s.workosUidField;
   // Both functions: ingest names the events it queues, deliver those of a thin event it fetched.
   if (s.events) env.FULLSTORY_EVENTS = "true";
   if (s.eventNames) env.FULLSTORY_EVENT_NAMES = JSON.stringify(s.eventNames);

@@ -2,6 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { SourceName } from "../functions/config";
 import { CHARGEBEE_SAMPLE_TYPES, chargebeeSample } from "./chargebee-samples";
 import { PADDLE_SAMPLE_TYPES, paddleSample } from "./paddle-samples";
+import { LEMONSQUEEZY_SAMPLE_TYPES, lemonSqueezySample } from "./sample-events-lemonsqueezy";
+import { POLAR_SAMPLE_TYPES, polarSample } from "./sample-events-polar";
+import { WORKOS_SAMPLE_TYPES, workosSample } from "./sample-events-workos";
 
 /**
  * One realistic sample event per mapped event type, for `npm run send`: the envelopes and objects
@@ -19,8 +22,8 @@ export const SAMPLE_UID = "user_ada";
 
 export interface SampleOptions {
   /**
-   * Undefined: Stripe and Paddle samples carry no uid (an unresolved event, unless the directory
-   * knows the customer); Clerk, Chargebee and standard samples use SAMPLE_UID.
+   * Undefined: Stripe, Paddle, Lemon Squeezy and Polar samples carry no uid (an event their
+   * customer's uid resolves, once learned); Clerk, Chargebee, standard and WorkOS samples use SAMPLE_UID.
    */
   uid?: string;
   /** Seconds since the epoch; the event's `created`. */
@@ -301,6 +304,9 @@ export const SAMPLE_EVENT_TYPES: Record<SourceName, readonly string[]> = {
   standard: ["upsert"],
   paddle: PADDLE_SAMPLE_TYPES,
   chargebee: CHARGEBEE_SAMPLE_TYPES,
+  lemonsqueezy: LEMONSQUEEZY_SAMPLE_TYPES,
+  polar: POLAR_SAMPLE_TYPES,
+  workos: WORKOS_SAMPLE_TYPES,
 };
 
 /** A sample body for `source` and `type`, or undefined when the tool has no sample of that type. */
@@ -309,5 +315,8 @@ export function sampleEvent(source: SourceName, type: string, options: SampleOpt
   if (source === "clerk") return clerkEvent(type, options);
   if (source === "paddle") return paddleSample(type, options);
   if (source === "chargebee") return chargebeeSample(type, { ...options, uid: options.uid ?? SAMPLE_UID });
+  if (source === "lemonsqueezy") return lemonSqueezySample(type, options);
+  if (source === "polar") return polarSample(type, options);
+  if (source === "workos") return workosSample(type, { ...options, uid: options.uid ?? SAMPLE_UID });
   return standardEvent(type, options);
 }

@@ -1,9 +1,17 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { SOURCE_NAMES, loadConfig, type Config, type SourceName } from "../functions/config";
 import { withDevSecrets } from "../local/dev-secrets";
 import { SAMPLE_EVENT_TYPES, SAMPLE_UID, sampleEvent } from "./sample-events";
-import { chargebeeAuthorization, paddleSignatureHeader, standardWebhookHeaders, stripeSignatureHeader } from "./sign";
+import {
+  chargebeeAuthorization,
+  lemonSqueezySignature,
+  paddleSignatureHeader,
+  polarWebhookHeaders,
+  standardWebhookHeaders,
+  stripeSignatureHeader,
+  workosSignatureHeader,
+} from "./sign";
 
 /**
  * `npm run send -- <source> <event-type>`: builds one sample event, signs it with the secret the
@@ -17,6 +25,9 @@ const SECRET_VARIABLE: Record<SourceName, string> = {
   standard: "STANDARD_WEBHOOK_SECRET",
   paddle: "PADDLE_WEBHOOK_SECRET",
   chargebee: "CHARGEBEE_WEBHOOK_SECRET",
+  lemonsqueezy: "LEMONSQUEEZY_WEBHOOK_SECRET",
+  polar: "POLAR_WEBHOOK_SECRET",
+  workos: "WORKOS_WEBHOOK_SECRET",
 };
 
 const USAGE = `Usage: npm run send -- <source> <event-type> [--uid <uid>] [--no-uid]
@@ -52,10 +63,13 @@ function signingSecret(config: Config, source: SourceName): string {
   return first;
 }
 
-function signedHeaders(source: SourceName, payload: string, secret: string, now: number): Record<string, string> {
+function signedHeaders(source: SourceName, type: string, payload: string, secret: string, now: number): Record<string, string> {
   if (source === "stripe") return { "stripe-signature": stripeSignatureHeader(payload, secret, now) };
   if (source === "paddle") return { "paddle-signature": paddleSignatureHeader(payload, secret, now) };
   if (source === "chargebee") return { authorization: chargebeeAuthorization(secret) };
+  if (source === "lemonsqueezy") return { "x-event-name": type, "x-signature": lemonSqueezySignature(payload, secret) };
+  if (source === "polar") return polarWebhookHeaders(payload, secret, randomUUID(), now);
+  if (source === "workos") return { "workos-signature": workosSignatureHeader(payload, secret, now * 1000) };
   const id = `msg_${randomBytes(12).toString("hex")}`;
   return standardWebhookHeaders(payload, secret, id, now, source === "clerk" ? "svix" : "webhook");
 }
@@ -101,7 +115,7 @@ async function main(): Promise<void> {
   try {
     response = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...signedHeaders(source, payload, secret, now) },
+      headers: { "content-type": "application/json", ...signedHeaders(source, type, payload, secret, now) },
       body: payload,
     });
   } catch {

@@ -1,8 +1,11 @@
 import { createHmac } from "node:crypto";
+import { decodedSecretKey } from "../functions/sources/standard-webhooks";
 
 /**
  * Signing as the senders do it, for the send tool (the bridge only verifies). Tests check each
- * against the official library (`stripe`, `standardwebhooks`, `@paddle/paddle-node-sdk`, `chargebee`).
+ * against the sender's official library (`stripe`, `standardwebhooks`, `@paddle/paddle-node-sdk`,
+ * `chargebee`, `@workos-inc/node`), or, for Lemon Squeezy, whose library has no verifier, against an
+ * HMAC computed in the test.
  */
 
 /**
@@ -44,4 +47,31 @@ export function paddleSignatureHeader(payload: string, secret: string, timestamp
 /** The `Authorization` header Chargebee sends with a webhook's Basic credentials (`username:password`). */
 export function chargebeeAuthorization(credentials: string): string {
   return `Basic ${Buffer.from(credentials, "utf8").toString("base64")}`;
+}
+
+/**
+ * Lemon Squeezy's `X-Signature`: the hex HMAC-SHA256 of the body under the signing secret used
+ * verbatim. https://docs.lemonsqueezy.com/help/webhooks/signing-requests
+ */
+export function lemonSqueezySignature(payload: string, secret: string): string {
+  return createHmac("sha256", secret).update(payload, "utf8").digest("hex");
+}
+
+/**
+ * A `WorkOS-Signature` header for `payload` signed at `timestampMs`: `t=<ms>, v1=<hex HMAC-SHA256 of
+ * "<t>.<payload>">` under the webhook secret used verbatim. https://workos.com/docs/events/data-syncing/webhooks
+ */
+export function workosSignatureHeader(payload: string, secret: string, timestampMs: number): string {
+  const v1 = createHmac("sha256", secret).update(`${timestampMs}.${payload}`, "utf8").digest("hex");
+  return `t=${timestampMs}, v1=${v1}`;
+}
+
+/**
+ * Polar's Standard Webhooks headers: signed with the spec's key for a secret Polar generated since
+ * 2026-09-08 (`whsec_<base64>`), else with the UTF-8 bytes of the whole secret, as Polar signs for
+ * older endpoints (functions/sources/polar/verify.ts).
+ */
+export function polarWebhookHeaders(payload: string, secret: string, id: string, timestamp: number): Record<string, string> {
+  const standard = secret.startsWith("whsec_") && decodedSecretKey(secret) !== undefined;
+  return standardWebhookHeaders(payload, standard ? secret : Buffer.from(secret, "utf8").toString("base64"), id, timestamp);
 }

@@ -3,7 +3,7 @@ import { BridgeError, ErrorCode } from "../errors";
 import type { Verified, VerifyInput } from "./types";
 
 /**
- * Standard Webhooks signature scheme, shared by every source that speaks it (`clerk`, `standard`).
+ * Standard Webhooks signature scheme, shared by every source that speaks it (`clerk`, `standard`, `polar`).
  * Spec: https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
  * Reference implementation followed here: libraries/javascript/src/index.ts in the same repository.
  */
@@ -28,19 +28,27 @@ function header(headers: VerifyInput["headers"], name: "id" | "timestamp" | "sig
 }
 
 /**
- * `whsec_<base64>`: the key is the base64-decoded part. Like the reference library, a secret without
- * the prefix is decoded as base64 too. A secret that does not decode is a configuration mistake,
- * not a bad request, so it is reported as such (ingest answers 503 and the sender retries).
+ * The key of a `whsec_<base64>` secret: the base64-decoded part. Like the reference library, a
+ * secret without the prefix is decoded as base64 too. Undefined when that part is not base64.
  */
-function decodeSecret(secret: string): Buffer {
+export function decodedSecretKey(secret: string): Buffer | undefined {
   const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
-  if (encoded.length === 0 || !BASE64.test(encoded)) {
+  return encoded.length > 0 && BASE64.test(encoded) ? Buffer.from(encoded, "base64") : undefined;
+}
+
+/**
+ * The standard key of a secret. A secret that does not decode is a configuration mistake, not a bad
+ * request, so it is reported as such (ingest answers 503 and the sender retries).
+ */
+function standardKeys(secret: string): Buffer[] {
+  const key = decodedSecretKey(secret);
+  if (key === undefined) {
     throw new BridgeError(
       ErrorCode.ConfigInvalid,
       "A Standard Webhooks signing secret is not `whsec_<base64>`: copy the endpoint's signing secret exactly as the sender shows it.",
     );
   }
-  return Buffer.from(encoded, "base64");
+  return [key];
 }
 
 /** The base64 HMAC-SHA256 of `${id}.${timestamp}.${payload}` under one key. */
@@ -56,8 +64,10 @@ function sign(key: Buffer, id: string, timestamp: number, payload: string): Buff
  * signature list equals, in constant time, the HMAC-SHA256 of `${id}.${timestamp}.${payload}` under
  * any configured secret (so secrets can be rotated). Other signature versions are skipped. Throws a
  * BridgeError `invalid_signature` whose message says what to fix; returns the id and timestamp.
+ * `keysOf` turns one secret into the HMAC keys it may sign with: the spec's decoded key unless a
+ * sender derives its keys otherwise (Polar).
  */
-export function verifyStandardWebhook({ payload, headers, secrets, now }: VerifyInput): Verified {
+export function verifyStandardWebhook({ payload, headers, secrets, now }: VerifyInput, keysOf: (secret: string) => Buffer[] = standardKeys): Verified {
   const id = header(headers, "id");
   const rawTimestamp = header(headers, "timestamp");
   const signatureList = header(headers, "signature");
@@ -81,7 +91,7 @@ export function verifyStandardWebhook({ payload, headers, secrets, now }: Verify
     throw invalid("No Standard Webhooks signing secret is configured for this source.");
   }
 
-  const keys = secrets.map(decodeSecret);
+  const keys = secrets.flatMap(keysOf);
   const candidates = signatureList
     .split(" ")
     .map((entry) => entry.split(","))

@@ -12,9 +12,12 @@ export interface VerifyInput {
 
 /** What a verified request tells about itself besides the body (Standard Webhooks carry the id in a header). */
 export interface Verified {
-  /** The event id from the signature headers, when the scheme has one (`webhook-id`). */
+  /**
+   * The event id from the signature headers, when the scheme has one (`webhook-id`), or one the
+   * verifier derives from the signed body when the sender documents none (Lemon Squeezy).
+   */
   id?: string;
-  /** The signed timestamp, seconds since the epoch. */
+  /** The signed timestamp, seconds since the epoch (the time of receipt when the scheme signs none). */
   timestamp: number;
 }
 

@@ -59,6 +59,9 @@ export const PARAMETERS = {
   standard: "/fullstory-bridge/soak/standard-webhook-secret",
   paddle: "/fullstory-bridge/soak/paddle-webhook-secret",
   chargebee: "/fullstory-bridge/soak/chargebee-webhook-secret",
+  lemonsqueezy: "/fullstory-bridge/soak/lemonsqueezy-webhook-secret",
+  polar: "/fullstory-bridge/soak/polar-webhook-secret",
+  workos: "/fullstory-bridge/soak/workos-webhook-secret",
 } as const;
 
 /** The stage's settings: every secret and the key from SSM, cached for one second so SSM is asked often. */
@@ -69,6 +72,9 @@ export function soakEnvironment(fullstoryUrl: string): Record<string, string> {
     STANDARD_WEBHOOK_SECRET_PARAMETER: PARAMETERS.standard,
     PADDLE_WEBHOOK_SECRET_PARAMETER: PARAMETERS.paddle,
     CHARGEBEE_WEBHOOK_SECRET_PARAMETER: PARAMETERS.chargebee,
+    LEMONSQUEEZY_WEBHOOK_SECRET_PARAMETER: PARAMETERS.lemonsqueezy,
+    POLAR_WEBHOOK_SECRET_PARAMETER: PARAMETERS.polar,
+    WORKOS_WEBHOOK_SECRET_PARAMETER: PARAMETERS.workos,
     FULLSTORY_API_KEY_PARAMETER: PARAMETERS.key,
     FULLSTORY_API_URL: fullstoryUrl,
     FULLSTORY_REGION: "na1",

@@ -1,11 +1,15 @@
+import { createHash, createHmac } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import Stripe from "stripe";
 import { DEFAULT_MAX_BODY_BYTES, type SourceName } from "../../functions/config";
 import { clerkEmailAddress, clerkEvent, clerkUser } from "../support/clerk-events";
+import { lemonSqueezyEvent, lsSubscription } from "../support/lemonsqueezy-events";
+import { polarCustomer, polarEvent, polarSubscription } from "../support/polar-events";
 import { OBJECT_CREATED, customerObject, stripeEvent } from "../support/stripe-events";
 import { chargebeeAuthorization, paddleSignatureHeader } from "../../tools/sign";
 import { chargebeeCustomer, chargebeeEvent, RESOURCE_VERSION } from "../support/chargebee-events";
 import { paddleCustomer, paddleEvent } from "../support/paddle-events";
+import { workosEvent, workosUser } from "../support/workos-events";
 
 /**
  * What the soak sends: signed webhooks from every source, in a known order per uid. Each uid
@@ -21,6 +25,9 @@ export const SOAK_SECRETS = {
   standard: `whsec_${Buffer.from("soak-standard-secret-0123456789").toString("base64")}`,
   paddle: "pdl_ntfset_01soakpaddle_secretkey0123456789",
   chargebee: "soak:chargebee-password-0123456789",
+  lemonsqueezy: "soak-lemonsqueezy-secret",
+  polar: `whsec_${Buffer.from("soak-polar-secret-0123456789").toString("base64")}`,
+  workos: "soak-workos-secret",
 } as const satisfies Record<SourceName, string>;
 
 export type EventKind = "normal" | "unresolved" | "rejected";
@@ -30,7 +37,7 @@ export const NEAR_LIMIT_BYTES = 120 * 1024;
 
 export interface PlannedEvent {
   source: SourceName;
-  /** The event id in the body (Stripe, Paddle, Chargebee), or the Standard Webhooks `webhook-id`. */
+  /** The event id in the body (Stripe, Paddle, Chargebee, WorkOS), the Standard Webhooks `webhook-id`, or (Lemon Squeezy) the body's hash. */
   id: string;
   /** Null for events without a Fullstory uid. */
   uid: string | null;
@@ -62,10 +69,14 @@ export interface Plan {
 /** Uids whose upserts the Fullstory fake answers with a permanent 400. */
 export const REJECTED_UID = /-reject-\d+$/;
 
-const SOURCES: SourceName[] = ["standard", "stripe", "clerk", "paddle", "chargebee"];
+const SOURCES: SourceName[] = ["standard", "stripe", "clerk", "paddle", "chargebee", "lemonsqueezy", "polar", "workos"];
 
 /** Event ids as each source writes them in the body; Standard Webhooks sources carry theirs in a header. */
-const ID_PREFIX: Partial<Record<SourceName, string>> = { stripe: "evt", paddle: "evt", chargebee: "ev" };
+const ID_PREFIX: Partial<Record<SourceName, string>> = { stripe: "evt", paddle: "evt", chargebee: "ev", workos: "event" };
+
+/** 2025-01-01T00:00:00Z: event `seq` of a uid happened `seq` seconds after it, so each uid's events are in time order. */
+const SOAK_EPOCH_MS = Date.parse("2025-01-01T00:00:00Z");
+const at = (seq: number) => new Date(SOAK_EPOCH_MS + seq * 1000).toISOString();
 
 /** The webhook body of one event, following each source's documented shape. */
 function payloadOf(source: SourceName, uid: string | null, index: number, seq: number, id: string, large: boolean): string {
@@ -94,6 +105,24 @@ function payloadOf(source: SourceName, uid: string | null, index: number, seq: n
     const customer = chargebeeCustomer({ id: uid, email, first_name: "Soak", last_name: `${index} v${seq}`, resource_version: RESOURCE_VERSION + seq });
     return JSON.stringify(chargebeeEvent("customer_changed", { customer }, { id }));
   }
+  if (source === "lemonsqueezy") {
+    const subscription = lsSubscription({
+      customer_id: 10_000 + index,
+      user_name: `Soak ${index} v${seq}`,
+      user_email: email,
+      first_subscription_item: { id: index, subscription_id: index, price_id: 1, quantity: seq, is_usage_based: false, created_at: at(0), updated_at: at(seq) },
+      updated_at: at(seq),
+    });
+    return JSON.stringify(lemonSqueezyEvent("subscription_updated", "subscription", subscription, { custom_data: uid === null ? null : { fullstory_uid: uid } }));
+  }
+  if (source === "polar") {
+    const customer = polarCustomer({ id: `soak-customer-${index}`, external_id: uid, email, name: `Soak ${index} v${seq}` });
+    return JSON.stringify(polarEvent("subscription.updated", polarSubscription({ customer_id: `soak-customer-${index}`, customer, seats: seq }), at(seq)));
+  }
+  if (source === "workos") {
+    const user = workosUser({ id: uid, email, first_name: "Soak", last_name: `${index} v${seq}`, last_sign_in_at: at(seq) });
+    return JSON.stringify(workosEvent("user.updated", user, { id, created_at: at(seq) }));
+  }
   const user = clerkUser({
     id: uid,
     first_name: "Soak",
@@ -118,11 +147,14 @@ export function planEvents({ events, uids, lanes, runId }: { events: number; uid
   const plan: Plan = { lanes: Array.from({ length: lanes }, () => []), events: [], uids: new Map() };
   const add = (lane: number, e: Omit<PlannedEvent, "id" | "payload">, index: number) => {
     const n = plan.events.length;
-    const id = `${ID_PREFIX[e.source] ?? "msg"}_${runId}_${n}`;
-    // Every event of one uid in forty is a large body, its last one included (Fullstory merges
-    // properties, and the check compares the user with the last event). Uids 0, 40, 80… are
-    // standard ones (every fifth uid is), whose large bodies are near the limit.
-    const event = { ...e, id, payload: payloadOf(e.source, e.uid, index, e.seq, id, index % 40 === 0) };
+    const given = `${ID_PREFIX[e.source] ?? "msg"}_${runId}_${n}`;
+    // One uid in seven gets large bodies, which the standard source (one uid in eight) makes near
+    // the limit; seven shares no factor with the number of sources, so standard uids get their
+    // share. A uid's bodies are all large or all small: Fullstory keeps a property an event stops sending.
+    const payload = payloadOf(e.source, e.uid, index, e.seq, given, index % 7 === 3);
+    // Lemon Squeezy documents no event id: the bridge identifies a delivery by the hash of its body.
+    const id = e.source === "lemonsqueezy" ? createHash("sha256").update(payload).digest("hex") : given;
+    const event = { ...e, id, payload };
     plan.events.push(event);
     plan.lanes[lane % lanes]?.push(event);
   };
@@ -144,15 +176,23 @@ export function planEvents({ events, uids, lanes, runId }: { events: number; uid
 const stripe = new Stripe("sk_test_unused");
 
 /**
- * The signature headers for `event`, made now: by the official stripe or standardwebhooks library,
- * or, for Paddle and Chargebee (whose libraries only verify), by the send tool's signer that tests
- * check against them.
+ * The signature headers for `event`, made now by the official stripe or standardwebhooks library;
+ * Paddle's and Chargebee's (whose libraries only verify) by the send tool's signer that tests check
+ * against them; Lemon Squeezy's and WorkOS's with an HMAC computed here, as their verifiers' tests
+ * check it (Lemon Squeezy's library has no signer, WorkOS's signs only asynchronously, from an object).
  */
 export function signatureHeaders(event: PlannedEvent): Record<string, string> {
   if (event.source === "paddle") return { "paddle-signature": paddleSignatureHeader(event.payload, SOAK_SECRETS.paddle, Math.floor(Date.now() / 1000)) };
   if (event.source === "chargebee") return { authorization: chargebeeAuthorization(SOAK_SECRETS.chargebee) };
   if (event.source === "stripe") {
     return { "stripe-signature": stripe.webhooks.generateTestHeaderString({ payload: event.payload, secret: SOAK_SECRETS.stripe }) };
+  }
+  if (event.source === "lemonsqueezy") {
+    return { "x-signature": createHmac("sha256", SOAK_SECRETS.lemonsqueezy).update(event.payload).digest("hex") };
+  }
+  if (event.source === "workos") {
+    const ms = Date.now();
+    return { "workos-signature": `t=${ms}, v1=${createHmac("sha256", SOAK_SECRETS.workos).update(`${ms}.${event.payload}`).digest("hex")}` };
   }
   const now = new Date();
   return {

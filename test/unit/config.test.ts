@@ -49,6 +49,28 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ PADDLE_WEBHOOK_SECRET: "a", PADDLE_WEBHOOK_SECRET_PARAMETER: "/p" })).toThrow(/PADDLE_WEBHOOK_SECRET or PADDLE_WEBHOOK_SECRET_PARAMETER/);
   });
 
+  it("reads the Lemon Squeezy, Polar and WorkOS secrets and uid settings, with their defaults", () => {
+    expect(loadConfig({})).toMatchObject({
+      lemonsqueezyUidCustomDataKeys: ["fullstory_uid", "user_id"],
+      polarUidMetadataKeys: ["fullstory_uid", "user_id"],
+      workosUidField: "id",
+    });
+    const config = loadConfig({
+      LEMONSQUEEZY_WEBHOOK_SECRET: "lemon-old, lemon-new",
+      POLAR_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/polar-webhook-secret",
+      WORKOS_WEBHOOK_SECRET: "workos-secret",
+      LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS: "app_user, fullstory_uid",
+      POLAR_UID_METADATA_KEYS: "account",
+      WORKOS_UID_FIELD: "external_id",
+    });
+    expect(config.secrets).toEqual({
+      lemonsqueezy: { kind: "values", values: ["lemon-old", "lemon-new"] },
+      polar: { kind: "parameter", name: "/fullstory-bridge/dev/polar-webhook-secret" },
+      workos: { kind: "values", values: ["workos-secret"] },
+    });
+    expect(config).toMatchObject({ lemonsqueezyUidCustomDataKeys: ["app_user", "fullstory_uid"], polarUidMetadataKeys: ["account"], workosUidField: "external_id" });
+  });
+
   it("reads BRIDGE_LIVE, the region pin and a base URL without its trailing slash", () => {
     const config = loadConfig({ BRIDGE_LIVE: "true", FULLSTORY_REGION: "eu1", FULLSTORY_API_URL: "http://127.0.0.1:9999/" });
     expect(config.live).toBe(true);
@@ -62,6 +84,8 @@ describe("loadConfig", () => {
     [{ PORT: "70000" }, "PORT"],
     [{ BRIDGE_LIVE: "yes" }, "BRIDGE_LIVE"],
     [{ CLERK_UID_FIELD: "email" }, "CLERK_UID_FIELD"],
+    [{ WORKOS_UID_FIELD: "email" }, "WORKOS_UID_FIELD"],
+    [{ POLAR_WEBHOOK_SECRET: "a", POLAR_WEBHOOK_SECRET_PARAMETER: "/p" }, "POLAR_WEBHOOK_SECRET"],
     [{ FULLSTORY_API_URL: "not a url" }, "FULLSTORY_API_URL"],
     [{ STRIPE_WEBHOOK_SECRET: "a", STRIPE_WEBHOOK_SECRET_PARAMETER: "/p" }, "STRIPE_WEBHOOK_SECRET"],
     [{ FULLSTORY_API_KEY: "na1.k", FULLSTORY_API_KEY_PARAMETER: "/p" }, "FULLSTORY_API_KEY"],

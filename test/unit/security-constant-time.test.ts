@@ -16,6 +16,8 @@ const VERIFIERS = [
   "functions/sources/standard-webhooks.ts",
   "functions/sources/paddle/verify.ts",
   "functions/sources/chargebee/verify.ts",
+  "functions/sources/lemonsqueezy/verify.ts",
+  "functions/sources/workos/verify.ts",
 ];
 const SECRET_NAMES = /sig|expected|candidate|digest|hmac|mac\b/i;
 

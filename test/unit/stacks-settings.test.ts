@@ -8,7 +8,7 @@ describe("stage settings", () => {
     const s = stageSettings("dev");
     expect(s.production).toBe(false);
     expect(s.live).toBe(false);
-    expect(s.sources).toEqual(["stripe", "clerk", "standard", "paddle", "chargebee"]);
+    expect(s.sources).toEqual(["stripe", "clerk", "standard", "paddle", "chargebee", "lemonsqueezy", "polar", "workos"]);
     expect(s.parameters).toEqual({
       fullstoryApiKey: "/fullstory-bridge/dev/fullstory-api-key",
       secrets: [
@@ -17,6 +17,9 @@ describe("stage settings", () => {
         { source: "standard", name: "/fullstory-bridge/dev/standard-webhook-secret" },
         { source: "paddle", name: "/fullstory-bridge/dev/paddle-webhook-secret" },
         { source: "chargebee", name: "/fullstory-bridge/dev/chargebee-webhook-secret" },
+        { source: "lemonsqueezy", name: "/fullstory-bridge/dev/lemonsqueezy-webhook-secret" },
+        { source: "polar", name: "/fullstory-bridge/dev/polar-webhook-secret" },
+        { source: "workos", name: "/fullstory-bridge/dev/workos-webhook-secret" },
       ],
     });
     expect(s.parameterKmsKey).toBe("alias/aws/ssm");
@@ -122,6 +125,9 @@ describe("function environments", () => {
       STANDARD_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/standard-webhook-secret",
       PADDLE_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/paddle-webhook-secret",
       CHARGEBEE_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/chargebee-webhook-secret",
+      LEMONSQUEEZY_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/lemonsqueezy-webhook-secret",
+      POLAR_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/polar-webhook-secret",
+      WORKOS_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/workos-webhook-secret",
     });
     expect(deliverEnvironment(s)).toEqual({ FULLSTORY_API_KEY_PARAMETER: "/fullstory-bridge/dev/fullstory-api-key" });
     const config = loadConfig({ ...ingestEnvironment(s), ...urls });
@@ -150,5 +156,28 @@ describe("function environments", () => {
     expect(config.chargebeeUidField).toEqual({ kind: "meta_data", key: "app_user" });
     expect(() => stageSettings("dev", { chargebeeUidField: "email" })).toThrow(/chargebeeUidField/);
     expect(() => stageSettings("dev", { paddleUidCustomDataKeys: ["a,b"] })).toThrow(/paddleUidCustomDataKeys/);
+  });
+
+  it("pass the Lemon Squeezy, Polar and WorkOS uid settings and parameter names a stage overrides to ingest", () => {
+    const s = stageSettings("eu", {
+      sources: ["lemonsqueezy", "polar", "workos"],
+      parameters: { polar: "/shared/polar-secret" },
+      lemonsqueezyUidCustomDataKeys: ["app_user", "fullstory_uid"],
+      polarUidMetadataKeys: ["account"],
+      workosUidField: "external_id",
+    });
+    const config = loadConfig({ ...ingestEnvironment(s), ...urls });
+    expect(config.secrets).toEqual({
+      lemonsqueezy: { kind: "parameter", name: "/fullstory-bridge/eu/lemonsqueezy-webhook-secret" },
+      polar: { kind: "parameter", name: "/shared/polar-secret" },
+      workos: { kind: "parameter", name: "/fullstory-bridge/eu/workos-webhook-secret" },
+    });
+    expect(config).toMatchObject({ lemonsqueezyUidCustomDataKeys: ["app_user", "fullstory_uid"], polarUidMetadataKeys: ["account"], workosUidField: "external_id" });
+  });
+
+  it("refuses a uid setting no function could read, naming it", () => {
+    expect(() => stageSettings("dev", { workosUidField: "email" })).toThrow(/workosUidField/);
+    expect(() => stageSettings("dev", { lemonsqueezyUidCustomDataKeys: ["a,b"] })).toThrow(/lemonsqueezyUidCustomDataKeys/);
+    expect(() => stageSettings("dev", { polarUidMetadataKeys: [] })).toThrow(/polarUidMetadataKeys/);
   });
 });
