@@ -1,5 +1,5 @@
 import type { Config } from "../functions/config";
-import { QueueMessageSchema, QueueMessageV1Schema, queueEntry, type Failure } from "../functions/message";
+import { QueueMessageSchema, QueueMessageV1Schema, QueueMessageV2Schema, queueEntry, type Failure } from "../functions/message";
 import { readQueueMessage, rebuildMessage } from "../functions/message-build";
 
 /** One dead letter as `dlq list` shows it: what the event was, and why it is parked. */
@@ -18,11 +18,13 @@ export interface DeadLetterView {
   first_failed_at: string;
 }
 
-/** The envelope of a bridge message of either version, for showing and filtering (no mapping needed). */
+/** The envelope of a bridge message of any version, for showing and filtering (no mapping needed). */
 function envelopeOf(body: string): { event_id: string; source: string; event_type: string; uid: string | null } | undefined {
   try {
     const json: unknown = JSON.parse(body);
-    const v2 = QueueMessageSchema.safeParse(json);
+    const current = QueueMessageSchema.safeParse(json);
+    if (current.success) return current.data;
+    const v2 = QueueMessageV2Schema.safeParse(json);
     if (v2.success) return v2.data;
     const v1 = QueueMessageV1Schema.safeParse(json);
     return v1.success ? { ...v1.data, uid: v1.data.upsert?.uid ?? null } : undefined;

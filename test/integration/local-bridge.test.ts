@@ -218,6 +218,7 @@ describe("local bridge (npm start)", () => {
     expect(banner).toMatch(/DRY RUN/);
     expect(banner).toMatch(/development secret from .*dev-secrets\.json/);
     expect(banner).toMatch(/stripe api +off: .*set STRIPE_API_KEY/);
+    expect(banner).toMatch(/events +off: set FULLSTORY_EVENTS=true/);
 
     const port = new URL(bridge.url).port;
     const { stdout } = await run(...tsx("tools/send.ts", ["stripe", "customer.subscription.updated"]), { cwd: root, env: environment({ PORT: port }) });
@@ -228,6 +229,22 @@ describe("local bridge (npm start)", () => {
     expect(JSON.parse(logged)).toMatchObject({ outcome: "delivered", fullstory_id: "dry-run" });
     expect(fake.requests).toHaveLength(0);
     expect(fake.connections).toBe(0);
+  });
+
+  it("runs dry with lifecycle events on: the banner says so, and the events are printed after the upsert, nothing is sent", async () => {
+    const bridge = await startBridge({ FULLSTORY_API_URL: fake.url, FULLSTORY_EVENTS: "true", FULLSTORY_EVENT_NAMES: '{"Signed Up":"Account Created"}' });
+    expect(bridge.stderr.join("\n")).toMatch(/events +on: lifecycle events sent after each upsert \(1 renamed, 0 switched off by FULLSTORY_EVENT_NAMES\)/);
+
+    const port = new URL(bridge.url).port;
+    const { stdout } = await run(...tsx("tools/send.ts", ["clerk", "user.created"]), { cwd: root, env: environment({ PORT: port }) });
+    expect(stdout).toMatch(/HTTP 202 .*"upserts":1,"events":1/);
+    const printed = await waitFor("the dry-run event on stdout", () => {
+      const lines = bridge.stdout.filter((l) => l.includes('"dry_run":true')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      return lines.length >= 2 ? lines : undefined;
+    });
+    expect(printed[0]).toMatchObject({ url: `${fake.url}/v2/users`, upsert: { uid: "user_ada" } });
+    expect(printed[1]).toMatchObject({ url: `${fake.url}/v2/events`, event: { name: "Account Created", user: { uid: "user_ada" }, properties: { signup_source: "clerk" } } });
+    expect(fake.requests).toHaveLength(0);
   });
 
   it("stops at a configuration error with one line naming the variable and exit code 1", async () => {

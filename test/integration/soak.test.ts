@@ -6,7 +6,8 @@ import { formatReport, runSoak, type SoakMode, type SoakReport } from "../soak/c
  * signed webhooks across 200 uids through ingest, the queue and deliver, in the deployed shape
  * (fauxqs FIFO, deliver Lambda containers) and in local mode (SQLite store, delivery loop), both
  * at once, while Fullstory and SSM misbehave at random (answers after 2–3 s among them) and some
- * bodies come near the size limit. The check refuses any event dead-lettered twice.
+ * bodies come near the size limit, with lifecycle events on. The check refuses any event
+ * dead-lettered twice, and any lifecycle event missing or sent twice.
  */
 const EVENTS = 1_000;
 const UIDS = 200;
@@ -26,6 +27,9 @@ function expectBalanced(r: SoakReport) {
   expect(r.ssm.throttled).toBeGreaterThan(0);
   expect(r.nearLimitBodies).toBeGreaterThan(0);
   expect(a.retriedEvents).toBeGreaterThan(0);
+  // Lifecycle events are on: each uid's Clerk signup gives one, sent once (checked in problems).
+  expect(a.lifecycleExpected).toBeGreaterThan(0);
+  expect(a.lifecycleSent).toBe(a.lifecycleExpected);
 }
 
 describe("accounting soak", () => {

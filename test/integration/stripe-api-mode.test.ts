@@ -99,7 +99,7 @@ describe.each(["deployed", "local"] as const)("Stripe API mode (%s)", (mode) => 
     await post(thinEvent("charge.refunded", { id: `ch_gone${n}`, type: "charge" }, { id: `evt_gone${n}` }));
     await stage.settle();
     const letters = await stage.deadLetters();
-    expect(letters.map((l) => [JSON.parse(l.body).event_id, l.reason])).toEqual([[`evt_gone${n}`, "object_missing"]]);
+    expect(letters.map((l) => [l.event_id, l.reason])).toEqual([[`evt_gone${n}`, "object_missing"]]);
   });
 
   it("counts every item of a subscription with more than ten, fetching the rest page by page", async () => {

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
+import { buildEventRequest } from "../../functions/fullstory/request";
 import { QueueMessageSchema, idempotencyKey, type QueueMessage } from "../../functions/message";
-import type { FakeUser, RecordedRequest } from "../support/fullstory-fake";
+import type { FakeEvent, FakeUser, RecordedRequest } from "../support/fullstory-fake";
 import type { Plan } from "./plan";
 
 /** What a soak run ends with, as the checks need it. */
@@ -14,6 +15,8 @@ export interface Outcome {
   deadLetters: { body: string; reason: string }[];
   requests: RecordedRequest[];
   users: Map<string, FakeUser>;
+  /** Lifecycle events Fullstory accepted (replays not repeated). */
+  events: FakeEvent[];
   /** Messages left on the main queue. */
   leftOnQueue: number;
 }
@@ -27,6 +30,9 @@ export interface Accounting {
   /** Events Fullstory saw more than once (retries, one Idempotency-Key each). */
   retriedEvents: number;
   maxRequestsForOneEvent: number;
+  /** Lifecycle events the accepted, delivered webhooks call for (from the plan), and those Fullstory accepted. */
+  lifecycleExpected: number;
+  lifecycleSent: number;
 }
 
 // Deliver sends the uid and the patch as the message schema reads it back (its key order), so the key is of that.
@@ -50,8 +56,8 @@ export function checkOutcome(o: Outcome): { accounting: Accounting; problems: st
     if (key) byKey.set(key, m);
   }
 
-  // Every POST belongs to one accepted event by its key, and carries exactly that event's upsert.
-  const posts = o.requests.filter((r) => r.method === "POST");
+  // Lifecycle event requests are checked on their own (checkLifecycle); the rest are upserts.
+  const posts = o.requests.filter((r) => r.method === "POST" && r.path !== "/v2/events");
   const perEvent = new Map<string, RecordedRequest[]>();
   for (const r of posts) {
     const m = r.idempotencyKey ? byKey.get(r.idempotencyKey) : undefined;
@@ -90,6 +96,7 @@ export function checkOutcome(o: Outcome): { accounting: Accounting; problems: st
   if (o.leftOnQueue !== 0) problems.push(`${o.leftOnQueue} message(s) left on the main queue`);
 
   checkUsers(o, problems);
+  const lifecycle = checkLifecycle(o, delivered, problems);
 
   const counts = [...perEvent.values()].map((rs) => rs.length);
   return {
@@ -101,6 +108,8 @@ export function checkOutcome(o: Outcome): { accounting: Accounting; problems: st
       fullstoryPosts: posts.length,
       retriedEvents: counts.filter((n) => n > 1).length,
       maxRequestsForOneEvent: Math.max(0, ...counts),
+      lifecycleExpected: lifecycle.expected,
+      lifecycleSent: lifecycle.sent,
     },
     problems,
   };
@@ -139,4 +148,31 @@ function checkUsers(o: Outcome, problems: string[]): void {
   for (const [uid, list] of seqs) {
     if (list.some((s, i) => i > 0 && s <= (list[i - 1] as number))) problems.push(`uid ${uid}: events applied out of order (${list.join(",")})`);
   }
+}
+
+/**
+ * Lifecycle events: every request to `/v2/events` carries the key and body deliver derives for one
+ * queued event, the events Fullstory accepted are exactly those the plan calls for from the
+ * delivered webhooks (count and names), and none was accepted twice.
+ */
+function checkLifecycle(o: Outcome, delivered: Set<string>, problems: string[]): { expected: number; sent: number } {
+  const requests = new Map<string, string>();
+  for (const m of o.queued.values()) {
+    for (const event of m.events ?? []) {
+      if (m.uid === null) continue;
+      const built = buildEventRequest({ apiUrl: "http://fullstory", apiKey: "-", event, uid: m.uid, source: m.source, eventId: m.event_id });
+      requests.set(built.headers["idempotency-key"] as string, built.body);
+    }
+  }
+  for (const r of o.requests.filter((r) => r.method === "POST" && r.path === "/v2/events")) {
+    const body = r.idempotencyKey ? requests.get(r.idempotencyKey) : undefined;
+    if (body === undefined) problems.push(`a lifecycle event request carried an unknown Idempotency-Key ${String(r.idempotencyKey)}`);
+    else if (!isDeepStrictEqual(r.body, JSON.parse(body))) problems.push(`a lifecycle event request under key ${r.idempotencyKey} carried another body`);
+  }
+  const expected = o.plan.events.filter((e) => delivered.has(e.id)).flatMap((e) => e.lifecycle.map((name) => `${e.uid} ${name}`)).sort();
+  const sent = o.events.map((e) => `${e.uid} ${e.name}`).sort();
+  const keys = o.events.map((e) => e.idempotencyKey);
+  if (new Set(keys).size !== keys.length) problems.push("a lifecycle event was accepted by Fullstory twice");
+  if (!isDeepStrictEqual(sent, expected)) problems.push(`lifecycle events: ${sent.length} sent, ${expected.length} expected from the accepted webhooks`);
+  return { expected: expected.length, sent: sent.length };
 }

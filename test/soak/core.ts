@@ -78,6 +78,7 @@ export function soakEnvironment(fullstoryUrl: string): Record<string, string> {
     FULLSTORY_API_KEY_PARAMETER: PARAMETERS.key,
     FULLSTORY_API_URL: fullstoryUrl,
     FULLSTORY_REGION: "na1",
+    FULLSTORY_EVENTS: "true",
     BRIDGE_PARAMETER_TTL_SECONDS: "1",
   };
 }
@@ -108,7 +109,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await Promise.all([fullstory.stop(), ssm.stop()]);
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const outcome: Outcome = { plan, ...run, requests: fullstory.requests, users: fullstory.users };
+  const outcome: Outcome = { plan, ...run, requests: fullstory.requests, users: fullstory.users, events: fullstory.events };
   const { accounting, problems } = checkOutcome(outcome);
   return {
     mode: options.mode,
@@ -134,7 +135,8 @@ export function formatReport(r: SoakReport): string {
   return [
     `soak ${r.mode} (seed ${r.seed}): ${r.events} events across ${r.uids} uids in ${(r.durationMs / 1000).toFixed(1)} s`,
     `  accepted ${a.accepted} = delivered ${a.delivered} + dead-lettered ${a.deadLettered} (${reasons})`,
-    `  Fullstory: ${a.fullstoryPosts} POSTs over ${r.fullstoryConnections} connections, ${a.retriedEvents} events retried (at most ${a.maxRequestsForOneEvent} requests for one, one Idempotency-Key each)`,
+    `  lifecycle events: ${a.lifecycleSent} sent, ${a.lifecycleExpected} expected from the accepted webhooks`,
+    `  Fullstory: ${a.fullstoryPosts} upsert POSTs over ${r.fullstoryConnections} connections, ${a.retriedEvents} events retried (at most ${a.maxRequestsForOneEvent} requests for one, one Idempotency-Key each)`,
     `  faults injected: 429 ${f.rateLimited}, 5xx ${f.serverError}, slow ${f.slow}, 2-3 s ${f.verySlow}, stalled past timeout ${f.stalled}, dropped ${f.dropped}, 400 ${f.rejected}`,
     `  bodies near the ${NEAR_LIMIT_BYTES / 1024} KiB mark: ${r.nearLimitBodies} accepted`,
     `  SSM: ${r.ssm.calls} GetParameter calls, ${r.ssm.throttled} throttled; ingest answered 503 ${r.ingestRetries} time(s), each retried by its sender`,

@@ -15,6 +15,7 @@ import { workosEvent, workosUser } from "../support/workos-events";
  * What the soak sends: signed webhooks from every source, in a known order per uid. Each uid
  * belongs to one source and gets events numbered 1, 2, 3…, each carrying its number (a `seq`
  * property, or `v<n>` in the display name), so the last one sent is recognisable in Fullstory.
+ * A uid's first Clerk event is a signup, which gives one lifecycle event.
  * A few events are meant to end as dead letters: Stripe events without a uid (`uid_unresolved`,
  * parked by ingest) and upserts for uids the Fullstory fake always refuses (`rejected`, parked by deliver).
  */
@@ -44,6 +45,8 @@ export interface PlannedEvent {
   seq: number;
   kind: EventKind;
   payload: string;
+  /** The lifecycle events (default names) this event must give Fullstory, when they are on. */
+  lifecycle: string[];
 }
 
 /**
@@ -131,7 +134,8 @@ function payloadOf(source: SourceName, uid: string | null, index: number, seq: n
     email_addresses: [clerkEmailAddress(`idn_soak_${index}`, email)],
     last_sign_in_at: 1_718_000_000_000 + seq * 1000,
   });
-  return JSON.stringify(clerkEvent("user.updated", user));
+  // A uid's first Clerk event is its signup: one `Signed Up` lifecycle event.
+  return JSON.stringify(clerkEvent(seq === 1 ? "user.created" : "user.updated", user));
 }
 
 /**
@@ -145,7 +149,7 @@ export function planEvents({ events, uids, lanes, runId }: { events: number; uid
   const normal = events - unresolved - rejected;
   if (normal < uids) throw new Error(`${events} events are too few for ${uids} uids`);
   const plan: Plan = { lanes: Array.from({ length: lanes }, () => []), events: [], uids: new Map() };
-  const add = (lane: number, e: Omit<PlannedEvent, "id" | "payload">, index: number) => {
+  const add = (lane: number, e: Omit<PlannedEvent, "id" | "payload" | "lifecycle">, index: number) => {
     const n = plan.events.length;
     const given = `${ID_PREFIX[e.source] ?? "msg"}_${runId}_${n}`;
     // One uid in seven gets large bodies, which the standard source (one uid in eight) makes near
@@ -154,7 +158,8 @@ export function planEvents({ events, uids, lanes, runId }: { events: number; uid
     const payload = payloadOf(e.source, e.uid, index, e.seq, given, index % 7 === 3);
     // Lemon Squeezy documents no event id: the bridge identifies a delivery by the hash of its body.
     const id = e.source === "lemonsqueezy" ? createHash("sha256").update(payload).digest("hex") : given;
-    const event = { ...e, id, payload };
+    const lifecycle = e.source === "clerk" && e.seq === 1 ? ["Signed Up"] : [];
+    const event = { ...e, id, payload, lifecycle };
     plan.events.push(event);
     plan.lanes[lane % lanes]?.push(event);
   };

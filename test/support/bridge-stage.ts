@@ -18,13 +18,13 @@ import { openLocalDatabase, openQueueStore } from "../../local/queue-store";
 import { openStateStore } from "../../local/state-store";
 import { localBackend } from "../../tools/dlq-local";
 import { sqsBackend } from "../../tools/dlq-sqs";
-import type { RedriveOutcome } from "../../tools/dead-letters";
+import type { DeadLetterView, RedriveOutcome } from "../../tools/dead-letters";
 import { apiEvent, parseResponse } from "./api-event";
 import { TEST_CLIENT_TIMEOUTS, deliverContainer } from "./deliver-container";
 import { startDynamo, type LoopbackDynamo } from "./dynamo";
 import { startSqs, type LoopbackSqs } from "./fauxqs";
 import type { FullstoryFake } from "./fullstory-fake";
-import { drainQueue, readQueue } from "./sqs-lambda";
+import { drainQueue } from "./sqs-lambda";
 import { startSsmFake, type SsmFake } from "./ssm-fake";
 
 /**
@@ -43,8 +43,8 @@ export interface BridgeStage {
   settle(): Promise<void>;
   /** Letters waiting in the state store for a uid (or a setting). */
   parked(): Promise<ParkedLetter[]>;
-  /** Dead letters on the dead-letter queue (deployed) or the local store's other dead letters, as body and reason. */
-  deadLetters(): Promise<{ body: string; reason: string }[]>;
+  /** Dead letters on the dead-letter queue (deployed) or the local store's other dead letters, as `dlq list` shows them (nothing is taken off). */
+  deadLetters(): Promise<DeadLetterView[]>;
   state: StateStore;
   /** `npm run dlq -- redrive` (without --renormalise) on the stage's dead letters, through the tool's own backend. */
   redrive(): Promise<RedriveOutcome[]>;
@@ -102,8 +102,10 @@ export async function deployedStage({ fullstory, fullstoryKey, env }: StageOptio
       await drainQueue({ client: sqs.client, queueUrl: queue.queueUrl, queueArn: queue.queueArn, handler: deliver.handler });
     },
     parked: () => state.listParked(),
-    deadLetters: async () =>
-      (await readQueue(sqs.client, queue.deadLetterQueueUrl)).map((l) => ({ body: l.body, reason: l.attributes.reason ?? "retries_exhausted" })),
+    deadLetters: async () => {
+      const backend = sqsBackend({ deadLetterQueueUrl: queue.deadLetterQueueUrl }, sqs.client);
+      return (await backend.list()).letters;
+    },
     state,
     delivered: () => [...earlier, ...deliver.lines].filter((l) => l.msg === "deliver"),
     redrive: async () => {
@@ -154,10 +156,12 @@ export async function localStage({ fullstory, fullstoryKey, env }: StageOptions)
     deadLetters: async () => {
       // Waiting letters are rows of the same table locally: leave them to `parked`, as on a stage.
       const waiting = new Set((await state.listParked()).map((l) => l.id));
-      return store
-        .listDeadLetters()
-        .filter((l) => !waiting.has(l.id))
-        .map((l) => ({ body: l.body, reason: l.failure.reason }));
+      const backend = localBackend(dir);
+      try {
+        return (await backend.list()).letters.filter((l) => !waiting.has(l.id));
+      } finally {
+        backend.close();
+      }
     },
     state,
     delivered: () => lines.filter((l) => l.msg === "deliver"),

@@ -135,6 +135,8 @@ export interface FullstoryFake {
   requests: RecordedRequest[];
   /** TCP connections accepted. */
   readonly connections: number;
+  /** Forgets every saved Idempotency-Key answer, as Fullstory does after 24 hours. */
+  forgetIdempotencyKeys(): void;
   stop(): Promise<void>;
 }
 
@@ -150,7 +152,7 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
   let connections = 0;
   let nextId = 1;
 
-  const fake: Omit<FullstoryFake, "url" | "connections" | "stop"> = {
+  const fake: Omit<FullstoryFake, "url" | "connections" | "stop" | "forgetIdempotencyKeys"> = {
     validKeys: new Set(keys),
     faults: [],
     latencyMs: 0,
@@ -319,6 +321,7 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
   return Object.defineProperties(fake as FullstoryFake, {
     url: { value: `http://127.0.0.1:${(server.address() as AddressInfo).port}` },
     connections: { get: () => connections },
+    forgetIdempotencyKeys: { value: () => saved.clear() },
     stop: {
       value: () =>
         new Promise<void>((resolve, reject) => {

@@ -116,6 +116,17 @@ describe("function environments", () => {
     expect(deliver.parameterTtlMs).toBe(60_000);
   });
 
+  it("turn lifecycle events on, with their names, for both functions when a stage says so, and refuse an unknown name", () => {
+    const s = stageSettings("staging", { events: true, eventNames: { "Trial Ending": false, "Payment Failed": "Billing Payment Failed" } });
+    for (const env of [ingestEnvironment(s), deliverEnvironment(s)]) {
+      const { events } = loadConfig({ ...env, ...urls });
+      expect(events.enabled).toBe(true);
+      expect(events.names).toMatchObject({ "Trial Ending": false, "Payment Failed": "Billing Payment Failed", "Signed Up": "Signed Up" });
+    }
+    expect(loadConfig({ ...ingestEnvironment(stageSettings("staging")), ...urls }).events.enabled).toBe(false);
+    expect(() => stageSettings("staging", { eventNames: { "Payment Faild": "x" } })).toThrow(/eventNames/);
+  });
+
   it("leave the uid and cache settings to the functions' defaults when a stage does not override them", () => {
     const s = stageSettings("dev");
     expect(ingestEnvironment(s)).toEqual({

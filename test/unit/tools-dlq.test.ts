@@ -63,6 +63,19 @@ describe("dead-letter redrive plans", () => {
     });
   });
 
+  it("shows the event of a letter of every message version: 1, 2 (parked before lifecycle events) and 3", () => {
+    const failure = { reason: "rejected", attempts: 1, first_failed_at: "2026-01-01T00:00:00.000Z" } as const;
+    const envelope = { source: "standard", event_type: "upsert", occurred_at: "2026-01-01T00:00:00.000Z", received_at: "2026-01-01T00:00:00.000Z", raw: "{}" };
+    const v1 = { v: 1, ...envelope, event_id: "evt_v1", upsert: { uid: "u1", properties: {} } };
+    const v2 = { v: 2, ...envelope, event_id: "evt_v2", uid: "u2", upsert: { properties: {} } };
+    const v3 = { ...v2, v: 3, event_id: "evt_v3", uid: "u3" };
+    expect([v1, v2, v3].map((m) => viewOf("1", JSON.stringify(m), failure)).map((v) => [v.event_id, v.uid])).toEqual([
+      ["evt_v1", "u1"],
+      ["evt_v2", "u2"],
+      ["evt_v3", "u3"],
+    ]);
+  });
+
   it("re-normalises Standard Webhooks sources, whose event id the message kept from the signature headers", () => {
     const clerk = queued("clerk", sampleEvent("clerk", "user.created", { uid: "user_c", now: NOW }) as object, "msg_clerk", "user_c");
     expect(rebuildMessage(clerk, loadConfig({}))).toMatchObject({ kind: "message", message: { event_id: "msg_clerk", uid: "user_c" } });
