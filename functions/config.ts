@@ -48,6 +48,8 @@ export interface Config {
    * parameter (`STRIPE_API_KEY_PARAMETER`); unset: the events' snapshots are written as they are.
    */
   stripeApi?: { key: SecretSetting; url: string };
+  /** The deployed stage's name (`BRIDGE_STAGE`, set by the stack): the metrics' `stage` dimension. */
+  stage?: string;
   /** Lifecycle events (`FULLSTORY_EVENTS`, off by default) and their names (`FULLSTORY_EVENT_NAMES`). */
   events: EventSettings;
   parameterTtlMs: number;
@@ -145,6 +147,7 @@ const EnvSchema = z.object({
   BRIDGE_PARAMETER_TTL_SECONDS: positiveInt(300),
   BRIDGE_QUEUE_URL: optionalText,
   BRIDGE_STATE_TABLE: optionalText,
+  BRIDGE_STAGE: optionalText,
   STRIPE_API_KEY: optionalText,
   STRIPE_API_KEY_PARAMETER: optionalText,
   STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal("").transform(() => undefined)),
@@ -240,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queueUrl: e.BRIDGE_QUEUE_URL,
     deadLetterQueueUrl: e.BRIDGE_DEAD_LETTER_QUEUE_URL,
     stateTable: e.BRIDGE_STATE_TABLE,
+    ...(e.BRIDGE_STAGE ? { stage: e.BRIDGE_STAGE } : {}),
     ...(stripeApiKey ? { stripeApi: { key: stripeApiKey, url: (e.STRIPE_API_URL ?? "https://api.stripe.com").replace(/\/+$/, "") } } : {}),
     events: eventSettings(e.FULLSTORY_EVENTS, eventNames(e.FULLSTORY_EVENT_NAMES)),
     parameterTtlMs: e.BRIDGE_PARAMETER_TTL_SECONDS * 1000,

@@ -7,6 +7,7 @@ import { apiKeyGetter, deliverBatch, releaseWaitingForStripeKey, type DeliverDep
 import { isBridgeError } from "./errors";
 import { createFullstoryClient, type FullstoryClientOptions } from "./fullstory/client";
 import { createLogger, type Logger } from "./log";
+import { createEmfMetrics, METRIC, type MetricsSink } from "./metrics";
 import { createParameterStore } from "./parameters";
 import { sqsQueueFromConfig } from "./queue/sqs";
 import { SDK_CLIENT_OPTIONS } from "./sdk-options";
@@ -30,7 +31,7 @@ export type ContainerDeps = Omit<DeliverDeps, "remainingMs">;
 export function createDeliverHandler(deps: () => ContainerDeps) {
   let resolved: ContainerDeps | undefined;
   let started = false;
-  return async (event: SQSEvent, context: Pick<Context, "getRemainingTimeInMillis">): Promise<SQSBatchResponse> => {
+  return async (event: SQSEvent, context: Pick<Context, "getRemainingTimeInMillis"> & Partial<Pick<Context, "awsRequestId">>): Promise<SQSBatchResponse> => {
     const messages = event.Records.map((r) => ({
       id: r.messageId,
       body: r.body,
@@ -45,15 +46,19 @@ export function createDeliverHandler(deps: () => ContainerDeps) {
       return { batchItemFailures: messages.map((m) => ({ itemIdentifier: m.id })) };
     }
     const remainingMs = () => context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
-    const batchDeps = { ...resolved, remainingMs };
-    if (!started) {
-      started = true;
-      await releaseWaitingForStripeKey(batchDeps).catch((err: unknown) =>
-        batchDeps.logger.warn("thin events not released", { error: isBridgeError(err) ? err.code : "unexpected" }),
-      );
+    const batchDeps = { ...resolved, remainingMs, ...(context.awsRequestId ? { requestId: context.awsRequestId } : {}) };
+    try {
+      if (!started) {
+        started = true;
+        await releaseWaitingForStripeKey(batchDeps).catch((err: unknown) =>
+          batchDeps.logger.warn("thin events not released", { error: isBridgeError(err) ? err.code : "unexpected" }),
+        );
+      }
+      const { failedIds } = await deliverBatch(messages, batchDeps);
+      return { batchItemFailures: failedIds.map((itemIdentifier) => ({ itemIdentifier })) };
+    } finally {
+      resolved.metrics?.flush();
     }
-    const { failedIds } = await deliverBatch(messages, batchDeps);
-    return { batchItemFailures: failedIds.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }
 
@@ -66,6 +71,7 @@ export interface DeployedOptions {
   stripe?: StripeApi;
   fullstory?: FullstoryClientOptions;
   logger?: Logger;
+  metrics?: MetricsSink;
 }
 
 /** The deployed wiring: config from the environment, the key from SSM, the state table, dead letters to the SQS FIFO DLQ. */
@@ -73,7 +79,8 @@ export function deployedDeliverDeps(config: Config = loadConfig(), options: Depl
   const queue = sqsQueueFromConfig(config, options.sqs ?? new SQSClient(SDK_CLIENT_OPTIONS));
   const parameters = createParameterStore({ ttlMs: config.parameterTtlMs, client: options.ssm });
   const state = dynamoStateFromConfig(config.stateTable, options.dynamo ?? new DynamoDBClient(SDK_CLIENT_OPTIONS));
-  const stripe = stripeRefresherFactory(config, parameters, options.stripe);
+  const metrics = options.metrics ?? createEmfMetrics({ stage: config.stage ?? "unknown" });
+  const stripe = stripeRefresherFactory(config, parameters, options.stripe, () => metrics.count("stripe", METRIC.stripeApiCalls));
   return {
     config,
     getApiKey: apiKeyGetter(config, parameters),
@@ -82,6 +89,7 @@ export function deployedDeliverDeps(config: Config = loadConfig(), options: Depl
     state,
     ...(stripe ? { refreshers: { stripe } } : {}),
     logger: options.logger ?? createLogger(),
+    metrics,
   };
 }
 

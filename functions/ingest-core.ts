@@ -4,6 +4,7 @@ import { isBridgeError, ErrorCode } from "./errors";
 import { isoTime } from "./iso-time";
 import { nestsDeeperThan } from "./json-depth";
 import type { Logger } from "./log";
+import { sourceDimension, webhookMetric, type MetricsSink } from "./metrics";
 import { DeadLetterReason, queueEntry } from "./message";
 import { buildMessage } from "./message-build";
 import { SQS_LIMITS, sqsMessageBytes } from "./queue/limits";
@@ -23,6 +24,11 @@ export interface WebhookRequest {
    * not base64-encoded (taken as is, so a 4–8 KB body is not copied to bytes and back per request).
    */
   body: Buffer | string;
+  /**
+   * The invocation's request id (Lambda's, or local mode's own), logged and queued with the event as
+   * its correlation id, so one event can be followed from ingest to deliver.
+   */
+  requestId?: string;
 }
 
 export interface WebhookResponse {
@@ -39,6 +45,8 @@ export interface IngestDeps {
   now?: () => number;
   /** Time left to answer in (the handler's budget); the queue call is abandoned when it runs out. */
   remainingMs?: () => number;
+  /** Counts each request's outcome per source (flushed by the handler). */
+  metrics?: MetricsSink;
 }
 
 const reply = (status: number, body: Record<string, unknown>): WebhookResponse => ({ status, body });
@@ -69,8 +77,12 @@ export async function handleWebhook(request: WebhookRequest, deps: IngestDeps): 
     // Unverified or not, nothing was acknowledged: the source retries, and the log says why.
     result = { response: UNAVAILABLE, outcome: "error" };
   }
+  const source = sourceDimension(request.source);
+  const metric = webhookMetric(result.outcome);
+  if (metric) deps.metrics?.count(source, metric);
   deps.log.info("webhook", {
-    source: findSource(request.source) ? request.source : "unknown",
+    request_id: request.requestId,
+    source,
     event_type: result.event?.type,
     event_id: result.event?.id,
     outcome: result.outcome,
@@ -127,7 +139,7 @@ async function ingest(request: WebhookRequest, deps: IngestDeps): Promise<Outcom
   const built = buildMessage(source, event, config, payload, isoTime(now));
   if (built.kind === "ignored") return { ...ignored(built.reason), event };
   if (built.kind === "invalid") return { response: reply(400, { error: "invalid_payload", issues: built.issues }), outcome: "invalid_payload", event };
-  const { message } = built;
+  const message = request.requestId ? { ...built.message, correlation_id: request.requestId } : built.message;
   // Deliver resolves a uid through the account the event is about, or fetches a thin event's object
   // (which names it); an event that names neither a user nor an account is parked at once.
   const deliverable = message.uid !== null || message.subject !== undefined || message.upsert === null;

@@ -1,8 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { loadConfig, type Config } from "./config";
 import { handleWebhook, type IngestDeps, type WebhookResponse } from "./ingest-core";
 import { createLogger, type Logger } from "./log";
+import { createEmfMetrics } from "./metrics";
 import { createParameterStore } from "./parameters";
 import { sqsQueueFromConfig } from "./queue/sqs";
 import { beforeDeadline } from "./deadline";
@@ -27,7 +29,7 @@ const UNAVAILABLE: WebhookResponse = { status: 503, body: { error: "temporarily_
  */
 export function createIngestHandler(deps: () => IngestDeps) {
   let resolved: IngestDeps | undefined;
-  return async (event: APIGatewayProxyEventV2, context?: Pick<Context, "getRemainingTimeInMillis">): Promise<APIGatewayProxyStructuredResultV2> => {
+  return async (event: APIGatewayProxyEventV2, context?: Pick<Context, "getRemainingTimeInMillis" | "awsRequestId">): Promise<APIGatewayProxyStructuredResultV2> => {
     const method = event.requestContext?.http?.method ?? "GET";
     const path = event.rawPath ?? "/";
     if (path === "/healthz") return method === "GET" ? json({ status: 200, body: { status: "ok" } }) : methodNotAllowed("GET");
@@ -42,14 +44,20 @@ export function createIngestHandler(deps: () => IngestDeps) {
       createLogger().error("ingest is misconfigured", { error: err instanceof Error ? err.message : String(err) });
       return json(UNAVAILABLE);
     }
-    const request = { source: safeDecode(match[1] ?? ""), headers: lowerCase(event.headers), body: rawBody(event) };
-    if (!context) return json(await handleWebhook(request, resolved));
-    const remainingMs = () => context.getRemainingTimeInMillis() - INGEST_MARGIN_MS;
-    // Past the budget the source gets a 503. A call still running then (an SSM read shared with
-    // other requests, a queue send that ends up succeeding) is left to finish: the source retries,
-    // and the queue's deduplication id makes a late success and the retry one message.
-    const answer = await beforeDeadline(handleWebhook(request, { ...resolved, remainingMs }), remainingMs()).catch(() => UNAVAILABLE);
-    return json(answer);
+    const requestId = context?.awsRequestId ?? randomUUID();
+    const request = { source: safeDecode(match[1] ?? ""), headers: lowerCase(event.headers), body: rawBody(event), requestId };
+    const ready = resolved;
+    try {
+      if (!context) return json(await handleWebhook(request, ready));
+      const remainingMs = () => context.getRemainingTimeInMillis() - INGEST_MARGIN_MS;
+      // Past the budget the source gets a 503. A call still running then (an SSM read shared with
+      // other requests, a queue send that ends up succeeding) is left to finish: the source retries,
+      // and the queue's deduplication id makes a late success and the retry one message.
+      const answer = await beforeDeadline(handleWebhook(request, { ...ready, remainingMs }), remainingMs()).catch(() => UNAVAILABLE);
+      return json(answer);
+    } finally {
+      ready.metrics?.flush();
+    }
   };
 }
 
@@ -87,7 +95,7 @@ function methodNotAllowed(allow: string): APIGatewayProxyStructuredResultV2 {
 export function deployedIngestDeps(config: Config = loadConfig(), log: Logger = createLogger()): IngestDeps {
   const queue = sqsQueueFromConfig(config, new SQSClient(SDK_CLIENT_OPTIONS));
   const secrets = createSecretsReader(config, createParameterStore({ ttlMs: config.parameterTtlMs }));
-  return { config, queue, secrets, log };
+  return { config, queue, secrets, log, metrics: createEmfMetrics({ stage: config.stage ?? "unknown" }) };
 }
 
 export const handler = createIngestHandler(() => deployedIngestDeps());

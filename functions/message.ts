@@ -34,7 +34,13 @@ const V2Fields = {
  * named as the settings say; absent when the feature is off or the event records no moment.
  */
 export const EventsSchema = z.array(LifecycleEventSchema).min(1).max(EVENT_LIMITS.perMessage);
-export const QueueMessageSchema = z.object({ v: z.literal(3), ...V2Fields, events: EventsSchema.optional() });
+export const QueueMessageSchema = z.object({
+  v: z.literal(3),
+  ...V2Fields,
+  events: EventsSchema.optional(),
+  /** The request id of the ingest invocation that queued it, logged by deliver beside its own. */
+  correlation_id: z.string().min(1).max(128).optional(),
+});
 export type QueueMessage = z.infer<typeof QueueMessageSchema>;
 
 /** Version 2: version 3 without lifecycle events. Still read (as version 3 without events) for letters queued before an upgrade. */

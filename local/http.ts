@@ -11,6 +11,8 @@ export interface LocalServerOptions {
   /** Bytes kept of a body: one more than the limit, so the handler still sees it is too large and answers 413. */
   maxBodyBytes: number;
   log: Logger;
+  /** What `GET /healthz?details` adds to `{"status":"ok"}`: counts only (see local/status.ts). */
+  details?: () => Promise<object>;
 }
 
 /**
@@ -105,9 +107,20 @@ function send(res: ServerResponse, result: APIGatewayProxyResultV2, close: boole
  * a client sends can crash it: an aborted upload is dropped, an unexpected failure answers 503
  * (per the HTTP contract, the only 5xx), and malformed requests get Node's own 400.
  */
-export function createLocalServer({ handler, maxBodyBytes, log }: LocalServerOptions): Server {
+export function createLocalServer({ handler, maxBodyBytes, log, details }: LocalServerOptions): Server {
   return createServer((req, res) => {
     void (async () => {
+      if (details && req.method === "GET" && isDetailsRequest(req.url)) {
+        try {
+          const body = JSON.stringify({ status: "ok", ...(await details()) });
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(body);
+        } catch {
+          res.writeHead(503, { "content-type": "application/json" });
+          res.end(JSON.stringify({ error: "temporarily_unavailable" }));
+        }
+        return;
+      }
       let read: { body: Buffer; truncated: boolean };
       try {
         read = await readBody(req, maxBodyBytes + 1);
@@ -134,4 +147,10 @@ export function listen(server: Server, host: string, port: number): Promise<Addr
       resolve(server.address() as AddressInfo);
     });
   });
+}
+
+/** `GET /healthz?details` (local mode only; the deployed `/healthz` answers `{"status":"ok"}` whatever the query). */
+function isDetailsRequest(url: string | undefined): boolean {
+  const parsed = new URL(url ?? "/", "http://localhost");
+  return parsed.pathname === "/healthz" && parsed.searchParams.has("details");
 }

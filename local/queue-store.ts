@@ -52,6 +52,8 @@ export interface QueueStore extends QueuePort {
   releaseLeases(): number;
   /** Messages on the main queue (pending and in flight). */
   depth(): number;
+  /** When the oldest message on the main queue was queued (ms since the epoch), if there is one. */
+  oldestQueuedAt(): number | undefined;
   listDeadLetters(): StoredDeadLetter[];
   /**
    * Moves a dead letter back onto the main queue under a fresh deduplication id, as it was or as
@@ -106,11 +108,13 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 /**
  * Columns added since the first release, so that a data directory made by it opens unchanged: a
  * dead letter waiting for its account's uid to be learned (see local/state-store.ts) names that
- * account, and the state store redrives it once the uid is known.
+ * account, and the state store redrives it once the uid is known; a message says when it was
+ * queued (for the age of the oldest, `npm run status`).
  */
 const ADDED_COLUMNS: readonly { table: string; column: string; type: string }[] = [
   { table: "dead_letters", column: "wait_source", type: "TEXT" },
   { table: "dead_letters", column: "wait_subject", type: "TEXT" },
+  { table: "messages", column: "queued_at", type: "INTEGER" },
 ];
 
 /** Creates the local store's tables in `db`, and the columns an older file lacks. */
@@ -161,7 +165,8 @@ export function openQueueStore({ dir, now = Date.now, visibilityMs = STORE_DEFAU
     dedupSeen: db.prepare<[string, number], { n: number }>("SELECT 1 AS n FROM dedup WHERE dedup_id = ? AND expires_at > ?"),
     dedupPut: db.prepare("INSERT OR REPLACE INTO dedup (dedup_id, expires_at) VALUES (?, ?)"),
     dedupExpire: db.prepare("DELETE FROM dedup WHERE expires_at <= ?"),
-    insert: db.prepare("INSERT INTO messages (group_id, dedup_id, body, due_at) VALUES (?, ?, ?, ?)"),
+    insert: db.prepare("INSERT INTO messages (group_id, dedup_id, body, due_at, queued_at) VALUES (?, ?, ?, ?, ?)"),
+    oldest: db.prepare<[], { at: number | null }>("SELECT MIN(COALESCE(queued_at, due_at)) AS at FROM messages"),
     heads: db.prepare<[number, number, number], MessageRow>(
       `SELECT m.* FROM messages m
        JOIN (SELECT group_id, MIN(seq) AS seq FROM messages GROUP BY group_id) h ON h.seq = m.seq
@@ -200,7 +205,7 @@ export function openQueueStore({ dir, now = Date.now, visibilityMs = STORE_DEFAU
     // A duplicate within the window is acknowledged without storing it twice, as SQS FIFO does.
     if (q.dedupSeen.get(entry.deduplicationId, t)) return;
     q.dedupPut.run(entry.deduplicationId, t + STORE_DEFAULTS.dedupWindowMs);
-    q.insert.run(entry.groupId, entry.deduplicationId, entry.body, t);
+    q.insert.run(entry.groupId, entry.deduplicationId, entry.body, t, t);
   });
 
   const receive = db.transaction((max: number): InboundMessage[] => {
@@ -235,7 +240,7 @@ export function openQueueStore({ dir, now = Date.now, visibilityMs = STORE_DEFAU
     // A fresh deduplication id: the original one may still be inside the window, and a redrive
     // must never be dropped as a duplicate. Fullstory's Idempotency-Key still derives from
     // source + event id + uid, so a redriven event is the same request to Fullstory.
-    q.insert.run(replacement?.groupId ?? row.group_id, randomUUID(), replacement?.body ?? row.body, now());
+    q.insert.run(replacement?.groupId ?? row.group_id, randomUUID(), replacement?.body ?? row.body, now(), now());
     q.deadRemove.run(row.seq);
     return true;
   });
@@ -255,6 +260,7 @@ export function openQueueStore({ dir, now = Date.now, visibilityMs = STORE_DEFAU
     },
     releaseLeases: () => q.release.run().changes,
     depth: () => q.depth.get()?.n ?? 0,
+    oldestQueuedAt: () => q.oldest.get()?.at ?? undefined,
     listDeadLetters: () =>
       q.deadAll.all().map((row) => ({
         id: String(row.seq),

@@ -7,6 +7,7 @@ import { createFullstoryClient } from "../functions/fullstory/client";
 import { keyRegion } from "../functions/fullstory/region";
 import { createIngestHandler } from "../functions/ingest";
 import { createLogger } from "../functions/log";
+import { createCounters, METRIC } from "../functions/metrics";
 import { createParameterStore } from "../functions/parameters";
 import { createSecretsReader } from "../functions/secrets";
 import { withDevSecrets } from "./dev-secrets";
@@ -15,6 +16,7 @@ import { DataDirInUseError, lockDataDir } from "./data-dir-lock";
 import { createLocalServer, listen } from "./http";
 import { openLocalDatabase, openQueueStore } from "./queue-store";
 import { openStateStore } from "./state-store";
+import { localDetails } from "./status";
 
 /**
  * `npm start`: the bridge on one machine. The deployed ingest handler behind a local HTTP server,
@@ -108,8 +110,11 @@ async function main(): Promise<void> {
 
   const log = createLogger();
   const parameters = createParameterStore({ ttlMs: config.parameterTtlMs });
-  const ingestDeps = { config, queue: store, secrets: createSecretsReader(config, parameters), log };
-  const server = createLocalServer({ handler: createIngestHandler(() => ingestDeps), maxBodyBytes: config.maxBodyBytes, log });
+  const metrics = createCounters();
+  const startedAt = Date.now();
+  const ingestDeps = { config, queue: store, secrets: createSecretsReader(config, parameters), log, metrics };
+  const details = () => localDetails(store, state, metrics.snapshot, startedAt);
+  const server = createLocalServer({ handler: createIngestHandler(() => ingestDeps), maxBodyBytes: config.maxBodyBytes, log, details });
   let address;
   try {
     address = await listen(server, config.host, config.port);
@@ -122,14 +127,14 @@ async function main(): Promise<void> {
 
   const target = fullstoryTarget(config);
   const { banner, ...fullstory } = target;
-  const stripe = stripeRefresherFactory(config, parameters);
-  const deps = { config, logger: log, state, ...(stripe ? { refreshers: { stripe } } : {}), ...fullstory };
+  const stripe = stripeRefresherFactory(config, parameters, undefined, () => metrics.count("stripe", METRIC.stripeApiCalls));
+  const deps = { config, logger: log, metrics, state, ...(stripe ? { refreshers: { stripe } } : {}), ...fullstory };
   // Thin events that waited for a Stripe key go back on the queue once there is one.
   await releaseWaitingForStripeKey({ ...deps, queue: store, remainingMs: () => 30_000 }).catch(() => 0);
   const loop = startDeliveryLoop({ store, deps, pollMs: config.pollMs, log });
 
   say("Fullstory webhook bridge, local mode");
-  say(`  listening   ${base}   (GET ${base}/healthz)`);
+  say(`  listening   ${base}   (GET ${base}/healthz, counts: ${base}/healthz?details or npm run status)`);
   for (const name of SOURCE_NAMES) {
     const setting = config.secrets[name];
     const origin = !setting

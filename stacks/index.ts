@@ -1,5 +1,6 @@
 import { createDeadLetterAlarm } from "./alarm";
 import { createApi } from "./api";
+import { createMonitoring } from "./monitoring";
 import { createQueues } from "./queue";
 import type { StageSettings } from "./settings";
 import { createStateTable } from "./state";
@@ -9,13 +10,14 @@ import { createStateTable } from "./state";
  * `.sst/outputs.json`: the stage, the API's base URL, one webhook URL per enabled source (the
  * address to give Stripe, Clerk or your backend), and the queues' URLs and names (`npm run dlq --
  * <verb> --stage <stage>` reads the URLs from that file, and checks `stage` against its own), and
- * the state table's name (where letters waiting for a uid are kept).
+ * the state table's name (where letters waiting for a uid are kept), and the dashboard's name.
  */
 export function bridge(settings: StageSettings) {
   const state = createStateTable(settings);
-  const { queue, deadLetter } = createQueues(settings, state);
-  const { api } = createApi(settings, { queue, deadLetter });
+  const { queue, deadLetter, deliver } = createQueues(settings, state);
+  const { api, ingest } = createApi(settings, { queue, deadLetter });
   createDeadLetterAlarm(settings, deadLetter);
+  const dashboard = createMonitoring(settings, { queue, deadLetter, ingest, deliver });
   const webhookUrls = Object.fromEntries(
     settings.sources.map((source) => [`${source}WebhookUrl`, $interpolate`${api.url}/webhooks/${source}`]),
   );
@@ -28,5 +30,6 @@ export function bridge(settings: StageSettings) {
     deadLetterQueueUrl: deadLetter.url,
     deadLetterQueueName: deadLetter.nodes.queue.name,
     stateTableName: state.name,
+    dashboardName: dashboard.dashboardName,
   };
 }

@@ -15,6 +15,9 @@ import { EventNamesSchema } from "../functions/lifecycle";
  */
 export const PRODUCTION_STAGES: readonly string[] = ["production", "prod"];
 
+/** `fullstory-webhook-bridge-<stage>-`: every alarm of the stage starts so (`npm run status` looks them up by it). */
+export const alarmPrefix = (stage: string) => `fullstory-webhook-bridge-${stage}-`;
+
 /** Where webhook signing secrets and the Fullstory key live unless a stage names its own parameters. */
 export const PARAMETER_PREFIX = "/fullstory-bridge";
 
@@ -79,7 +82,13 @@ export const StageOverridesSchema = z.strictObject({
   /** How many times SQS hands a message to deliver before moving it to the dead-letter queue. */
   maxReceiveCount: z.number().int().min(5).max(1000).optional(),
   memoryMb: z.number().int().min(128).max(10240).optional(),
-  /** SNS topics told when dead letters appear and when the queue is empty again. */
+  /** The main queue's oldest message older than this many minutes raises an alarm (default 15). */
+  queueAgeAlarmMinutes: z.number().int().min(1).max(1440).optional(),
+  /** A source's share of webhooks answered 401 over 15 minutes above this percent raises an alarm (default 20). */
+  invalidSignatureAlarmPercent: z.number().min(1).max(100).optional(),
+  /** No webhook accepted, from any source, for this many minutes raises an alarm (off unless set; 5 to 1440). */
+  quietAlarmMinutes: z.number().int().min(5).max(1440).optional(),
+  /** SNS topics told when any alarm (dead letters, queue age, signatures, errors, quiet) goes off and back. */
   alarmTopicArns: z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, "must be an SNS topic ARN")).optional(),
 });
 export type StageOverrides = z.input<typeof StageOverridesSchema>;
@@ -109,6 +118,9 @@ export interface StageSettings {
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;
   alarmTopicArns: string[];
+  queueAgeAlarmMinutes: number;
+  invalidSignatureAlarmPercent: number;
+  quietAlarmMinutes?: number;
 }
 
 // API Gateway HTTP APIs wait at most 30 s for an integration; ingest only verifies and enqueues.
@@ -184,6 +196,9 @@ export function stageSettings(stage: string, overrides: unknown = {}): StageSett
     visibilityTimeoutSeconds,
     maxReceiveCount,
     alarmTopicArns: o.alarmTopicArns ?? [],
+    queueAgeAlarmMinutes: o.queueAgeAlarmMinutes ?? 15,
+    invalidSignatureAlarmPercent: o.invalidSignatureAlarmPercent ?? 20,
+    ...(o.quietAlarmMinutes === undefined ? {} : { quietAlarmMinutes: o.quietAlarmMinutes }),
   };
 }
 
@@ -192,7 +207,9 @@ export function stageSettings(stage: string, overrides: unknown = {}): StageSett
  * too, since deliver maps events again (a thin event's object in API mode, a version-1 message).
  */
 function commonEnvironment(s: StageSettings): Record<string, string> {
-  const env: Record<string, string> = s.parameterTtlSeconds === undefined ? {} : { BRIDGE_PARAMETER_TTL_SECONDS: String(s.parameterTtlSeconds) };
+  // The stage names the metrics' `stage` dimension.
+  const env: Record<string, string> = { BRIDGE_STAGE: s.stage };
+  if (s.parameterTtlSeconds !== undefined) env.BRIDGE_PARAMETER_TTL_SECONDS = String(s.parameterTtlSeconds);
   if (s.stripeUidMetadataKeys) env.STRIPE_UID_METADATA_KEYS = s.stripeUidMetadataKeys.join(",");
   if (s.clerkUidField) env.CLERK_UID_FIELD = s.clerkUidField;
   if (s.paddleUidCustomDataKeys) env.PADDLE_UID_CUSTOM_DATA_KEYS = s.paddleUidCustomDataKeys.join(",");

@@ -2,10 +2,8 @@ import { parseArgs } from "node:util";
 import { loadConfig, type Config } from "../functions/config";
 import type { DeadLetterBackend, DeadLetterView } from "./dead-letters";
 import { localBackend } from "./dlq-local";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { createDynamoStateStore } from "../functions/state/dynamo";
-import { defaultClient, queueRegion, sqsBackend, stageQueues, type SqsQueues } from "./dlq-sqs";
-import { combinedBackend, waitingBackend } from "./dlq-waiting";
+import { stageQueues, type SqsQueues } from "./dlq-sqs";
+import { stageBackend } from "./dlq-stage";
 
 /**
  * `npm run dlq -- <verb>`: list, redrive or purge dead letters. Local mode's store by default
@@ -29,17 +27,6 @@ Where (default: local mode's queue under BRIDGE_DATA_DIR, default .bridge):
 
 class UsageError extends Error {}
 
-/**
- * A deployed stage's dead letters: the dead-letter queue's, and the letters waiting in its state
- * table for a uid when the table is known (`stateTableName` in the outputs, or --state-table).
- */
-function stageBackend(queues: SqsQueues): DeadLetterBackend {
-  const client = defaultClient(queues.deadLetterQueueUrl);
-  if (!queues.stateTable) return sqsBackend(queues, client);
-  const region = queueRegion(queues.deadLetterQueueUrl);
-  const state = createDynamoStateStore({ tableName: queues.stateTable, client: new DynamoDBClient(region ? { region } : {}) });
-  return combinedBackend([sqsBackend(queues, client), waitingBackend(state, queues.queueUrl, client)]);
-}
 
 function line(letter: DeadLetterView): string {
   const fullstory = letter.status !== undefined ? ` fullstory=${letter.status}${letter.code ? `/${letter.code}` : ""}` : "";

@@ -1,6 +1,7 @@
 import { isBridgeError } from "../errors";
 import { sentEventId } from "../lifecycle";
 import { DeadLetterReason, type QueueMessage } from "../message";
+import { METRIC } from "../metrics";
 import { deadLetter } from "./park";
 import type { BatchState, Ready } from "./prepare";
 import { sendEvent, type BatchKey } from "./send";
@@ -39,6 +40,7 @@ export async function sendLifecycleEvents(
     switch (result.kind) {
       case "ok":
         count++;
+        deps.metrics?.count(message.source, METRIC.lifecycleEventsSent);
         sent.add(id);
         await remember(id, deps);
         continue;

@@ -56,13 +56,13 @@ export type Sent =
 /** Sends `upsert` (from event `eventId` of `source`, which with its body makes the Idempotency-Key), see `sendRequest`. */
 export function sendUpsert(upsert: Upsert, source: string, eventId: string, key: BatchKey, deps: DeliverDeps): Promise<Sent> {
   const { apiUrl } = deps.config.fullstory;
-  return sendRequest((apiKey) => buildUpsertRequest({ apiUrl, apiKey, upsert, source, eventId }), key, deps);
+  return sendRequest(source, (apiKey) => buildUpsertRequest({ apiUrl, apiKey, upsert, source, eventId }), key, deps);
 }
 
 /** Sends one lifecycle event of `uid`, from event `eventId` of `source`, see `sendRequest`. */
 export function sendEvent(event: LifecycleEvent, uid: string, source: string, eventId: string, key: BatchKey, deps: DeliverDeps): Promise<Sent> {
   const { apiUrl } = deps.config.fullstory;
-  return sendRequest((apiKey) => buildEventRequest({ apiUrl, apiKey, event, uid, source, eventId }), key, deps);
+  return sendRequest(source, (apiKey) => buildEventRequest({ apiUrl, apiKey, event, uid, source, eventId }), key, deps);
 }
 
 /**
@@ -71,7 +71,7 @@ export function sendEvent(event: LifecycleEvent, uid: string, source: string, ev
  * backoff; one key refresh after a 401/403. No request starts with less than `minAttemptMs` left,
  * and each is cut off when the time is up.
  */
-async function sendRequest(build: (apiKey: string) => FullstoryRequest, key: BatchKey, deps: DeliverDeps): Promise<Sent> {
+async function sendRequest(source: string, build: (apiKey: string) => FullstoryRequest, key: BatchKey, deps: DeliverDeps): Promise<Sent> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = deps.random ?? Math.random;
   const minAttemptMs = deps.minAttemptMs ?? MIN_ATTEMPT_MS;
@@ -89,7 +89,9 @@ async function sendRequest(build: (apiKey: string) => FullstoryRequest, key: Bat
       const remaining = deps.remainingMs();
       if (remaining < minAttemptMs) break;
       attempts++;
+      const started = performance.now();
       last = await deps.fullstory.send(build(apiKey), { timeoutMs: remaining });
+      deps.metrics?.fullstory(source, performance.now() - started, last.kind === "ok" ? 200 : last.status);
       if (last.kind === "ok") return { kind: "ok", attempts, fullstoryId: last.id };
       if (last.kind === "permanent") {
         const { status, code, message } = last;

@@ -1,6 +1,7 @@
 import type { Config } from "../config";
 import type { FullstoryClient } from "../fullstory/client";
 import type { Logger } from "../log";
+import { deliveryMetrics, type MetricsSink } from "../metrics";
 import type { QueueMessage } from "../message";
 import type { QueuePort } from "../queue/port";
 import type { Refresher } from "../refresh";
@@ -28,6 +29,10 @@ export interface DeliverDeps {
   /** API mode per source (Stripe, with a read-only key): a factory, called once per batch. */
   refreshers?: Readonly<Partial<Record<string, () => Refresher>>>;
   logger: Logger;
+  /** Counts each message's outcome, Fullstory's answers and what API mode and lifecycle events cost (flushed by the handler). */
+  metrics?: MetricsSink;
+  /** The invocation's request id, logged beside each message's correlation id. */
+  requestId?: string;
   /**
    * Time left for this batch, already net of the caller's safety margin. Every request is cut off
    * when it runs out, so the batch's answer always comes before the invocation's deadline.
@@ -65,9 +70,16 @@ export interface MessageLog {
   events?: number;
 }
 
-/** One JSON line per message: ids, outcome, counts and codes only, never the key, an email or a body. */
-export function logMessage(deps: Pick<DeliverDeps, "logger">, m: InboundMessage, f: MessageLog): void {
+/**
+ * One JSON line per message: ids (this invocation's request id and the ingest request's, its
+ * correlation id), outcome, counts and codes only, never the key, an email or a body; and its
+ * outcome counted in the metrics.
+ */
+export function logMessage(deps: Pick<DeliverDeps, "logger" | "metrics" | "requestId">, m: InboundMessage, f: MessageLog): void {
+  for (const name of deliveryMetrics(f.outcome, f.reason)) deps.metrics?.count(f.message?.source ?? "unknown", name);
   const fields = {
+    request_id: deps.requestId,
+    correlation_id: f.message?.correlation_id,
     message_id: m.id,
     receive_count: m.receiveCount,
     event_id: f.message?.event_id,

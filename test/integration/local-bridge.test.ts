@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import Stripe from "stripe";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFullstoryFake, type FullstoryFake } from "../support/fullstory-fake";
-import { customerObject, stripeEvent } from "../support/stripe-events";
+import { customerObject, stripeEvent, subscriptionObject } from "../support/stripe-events";
 
 /**
  * `npm start` as a child process: the real entry point, the real SQLite queue on disk, the
@@ -245,6 +245,39 @@ describe("local bridge (npm start)", () => {
     expect(printed[0]).toMatchObject({ url: `${fake.url}/v2/users`, upsert: { uid: "user_ada" } });
     expect(printed[1]).toMatchObject({ url: `${fake.url}/v2/events`, event: { name: "Account Created", user: { uid: "user_ada" }, properties: { signup_source: "clerk" } } });
     expect(fake.requests).toHaveLength(0);
+  });
+
+  it("answers GET /healthz?details with counts only, and npm run status shows the store, the counts since start and the key without printing it", async () => {
+    const bridge = await startBridge({ ...deliveredTo, FULLSTORY_API_URL: fake.url });
+    expect((await post(bridge, customerEvent("evt_status_1", { fullstory_uid: "user_status" }))).status).toBe(202);
+    // A customer whose uid is not known yet: it waits for it.
+    expect((await post(bridge, stripeEvent("customer.subscription.updated", { ...subscriptionObject({ customer: "cus_status_unknown", metadata: {} }) }, { id: "evt_status_2" }))).status).toBe(202);
+    const forged = await fetch(`${bridge.url}/webhooks/stripe`, { method: "POST", headers: { "stripe-signature": "t=1,v1=00" }, body: "{}" });
+    expect(forged.status).toBe(401);
+    await waitFor("both events handled", () => bridge.stdout.filter((l) => l.includes('"msg":"deliver"')).length >= 2);
+
+    const details = (await (await fetch(`${bridge.url}/healthz?details`)).json()) as Record<string, unknown>;
+    expect(details).toMatchObject({
+      status: "ok",
+      queue: { depth: 0, oldest_age_seconds: null },
+      dead_letters: {},
+      waiting: { uid_unresolved: 1 },
+      counts: { stripe: { webhooks_accepted: 2, webhooks_invalid_signature: 1, deliveries_delivered: 1, deliveries_dead_lettered: 1, dead_letters_uid_unresolved: 1, fullstory_responses_2xx: 1 } },
+    });
+    expect(JSON.stringify(details)).not.toMatch(/user_status|cus_status_unknown|evt_status/);
+    expect(await (await fetch(`${bridge.url}/healthz`)).json()).toEqual({ status: "ok" });
+
+    const env = environment({ ...deliveredTo, PORT: new URL(bridge.url).port });
+    const { stdout } = await run(...tsx("tools/status.ts"), { cwd: root, env });
+    expect(stdout).toContain("waiting       1: uid_unresolved 1");
+    expect(stdout).toContain("since start   stripe: webhooks accepted 2, invalid_signature 1; deliveries delivered 1, dead_lettered 1");
+    expect(stdout).toContain("fullstory key FULLSTORY_API_KEY, data center na1");
+    expect(stdout).not.toContain(KEY);
+
+    await kill(bridge);
+    const { stdout: stopped } = await run(...tsx("tools/status.ts"), { cwd: root, env });
+    expect(stopped).toMatch(/activity      no bridge answering at http:\/\/127\.0\.0\.1:\d+ \(start it with npm start\)/);
+    expect(stopped).toContain("waiting       1: uid_unresolved 1");
   });
 
   it("stops at a configuration error with one line naming the variable and exit code 1", async () => {

@@ -22,6 +22,9 @@ const STAGING: StageOverrides = {
   alarmTopicArns: [TOPIC],
   stripeApi: true,
   stripeUidMetadataKeys: ["app_user"],
+  queueAgeAlarmMinutes: 30,
+  invalidSignatureAlarmPercent: 50,
+  quietAlarmMinutes: 60,
 };
 
 let dev: MockStack;
@@ -140,7 +143,12 @@ describe("functions, as SST creates them", () => {
   });
 
   it("gives ingest its queues' URLs, live mode and one secret parameter per enabled source, and nothing else of the bridge's", () => {
-    const sst = (stage: string) => ({ SST_KEY: expect.any(String), SST_KEY_FILE: "resource.enc", SST_RESOURCE_App: JSON.stringify({ name: "fullstory-webhook-bridge", stage }) });
+    const sst = (stage: string) => ({
+      SST_KEY: expect.any(String),
+      SST_KEY_FILE: "resource.enc",
+      SST_RESOURCE_App: JSON.stringify({ name: "fullstory-webhook-bridge", stage }),
+      BRIDGE_STAGE: stage,
+    });
     const queues = (stack: MockStack) => ({ BRIDGE_QUEUE_URL: stack.queue("Queue").state.url, BRIDGE_DEAD_LETTER_QUEUE_URL: stack.queue("DeadLetterQueue").state.url });
     expect(dev.fn("Ingest").environment).toEqual({
       ...sst("dev"),
@@ -245,7 +253,9 @@ describe("least privilege, in the IAM policies SST writes", () => {
       "aws:apigatewayv2/route:Route": 2,
       "aws:apigatewayv2/stage:Stage": 1,
       "aws:cloudwatch/logGroup:LogGroup": 3,
-      "aws:cloudwatch/metricAlarm:MetricAlarm": 1,
+      "aws:cloudwatch/dashboard:Dashboard": 1,
+      // Dead letters, queue age, ingest and deliver errors, and invalid signatures for each source.
+      "aws:cloudwatch/metricAlarm:MetricAlarm": 4 + SOURCE_NAMES.length,
       "aws:dynamodb/table:Table": 1,
       "aws:iam/role:Role": 2,
       "aws:lambda/eventSourceMapping:EventSourceMapping": 1,
@@ -297,6 +307,77 @@ describe("API and alarm, as SST creates them", () => {
     }
   });
 
+  it("raises an alarm when the main queue's oldest message is older than the stage's limit (15 min unless set)", () => {
+    for (const [stack, minutes, topics] of [[dev, 15, []], [staging, 30, [TOPIC]]] as const) {
+      expect(stack.one("aws:cloudwatch/metricAlarm:MetricAlarm", "QueueAgeAlarm").inputs).toMatchObject({
+        name: `fullstory-webhook-bridge-${stack.app.stage}-queue-age`,
+        namespace: "AWS/SQS",
+        metricName: "ApproximateAgeOfOldestMessage",
+        dimensions: { QueueName: stack.queue("Queue").inputs.name },
+        statistic: "Maximum",
+        threshold: minutes * 60,
+        comparisonOperator: "GreaterThanThreshold",
+        alarmActions: topics,
+        okActions: topics,
+      });
+    }
+  });
+
+  it("raises an alarm per served source when its share of invalid signatures over 15 min passes the stage's threshold", () => {
+    expect(dev.all("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name.startsWith("InvalidSignatureAlarm"))).toHaveLength(SOURCE_NAMES.length);
+    const alarm = staging.one("aws:cloudwatch/metricAlarm:MetricAlarm", "InvalidSignatureAlarmStripe").inputs as Record<string, unknown>;
+    expect(alarm).toMatchObject({ name: "fullstory-webhook-bridge-staging-stripe-invalid-signatures", threshold: 50, comparisonOperator: "GreaterThanThreshold", alarmActions: [TOPIC] });
+    const queries = alarm.metricQueries as { id: string; expression?: string; metric?: { metricName: string; dimensions: Record<string, string>; period: number; stat: string } }[];
+    const invalid = queries.find((q) => q.id === "invalid")?.metric;
+    expect(invalid).toEqual({
+      namespace: "FullstoryWebhookBridge",
+      metricName: "webhooks_invalid_signature",
+      dimensions: { service: "fullstory-webhook-bridge", stage: "staging", source: "stripe" },
+      period: 900,
+      stat: "Sum",
+    });
+    expect(queries.find((q) => q.id === "share")?.expression).toMatch(/100 \* FILL\(invalid,0\) \//);
+  });
+
+  it("raises an alarm on any error of either function, and one when nothing is accepted only where the stage asks", () => {
+    for (const name of ["Ingest", "Deliver"]) {
+      expect(dev.one("aws:cloudwatch/metricAlarm:MetricAlarm", `${name}ErrorsAlarm`).inputs).toMatchObject({
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: dev.fn(name).lambda.state.name },
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+      });
+    }
+    expect(dev.all("aws:cloudwatch/metricAlarm:MetricAlarm", "QuietAlarm")).toEqual([]);
+    expect(staging.one("aws:cloudwatch/metricAlarm:MetricAlarm", "QuietAlarm").inputs).toMatchObject({
+      name: "fullstory-webhook-bridge-staging-quiet",
+      evaluationPeriods: 12,
+      comparisonOperator: "LessThanOrEqualToThreshold",
+      threshold: 0,
+      treatMissingData: "breaching",
+      alarmActions: [TOPIC],
+    });
+  });
+
+  it("builds one dashboard per stage over the bridge's metrics, the queues and both functions", () => {
+    const dashboard = dev.one("aws:cloudwatch/dashboard:Dashboard", "Dashboard").inputs as { dashboardName: string; dashboardBody: string };
+    expect(dashboard.dashboardName).toBe("fullstory-webhook-bridge-dev");
+    const body = JSON.parse(dashboard.dashboardBody) as { widgets: { properties: { title: string; metrics: unknown[][] } }[] };
+    expect(body.widgets.map((w) => w.properties.title)).toEqual([
+      "Webhooks by source and outcome",
+      "Deliveries and dead letters",
+      "Queue depth and oldest message (s)",
+      "Fullstory latency (ms)",
+      "Function errors and throttles",
+      "Fullstory answers, Stripe calls, lifecycle events",
+    ]);
+    const flat = JSON.stringify(body);
+    expect(flat).toContain(String(dev.queue("Queue").inputs.name));
+    expect(flat).toContain(String(dev.fn("Deliver").lambda.state.name));
+    expect(flat).toContain('"p99"');
+  });
+
   it("outputs the webhook URL of each enabled source and the queues' URLs and names", () => {
     const url = dev.one("aws:apigatewayv2/api:Api", "ApiApi").state.apiEndpoint;
     const [queue, deadLetter] = [dev.queue("Queue"), dev.queue("DeadLetterQueue")];
@@ -309,6 +390,7 @@ describe("API and alarm, as SST creates them", () => {
       deadLetterQueueUrl: deadLetter.state.url,
       deadLetterQueueName: deadLetter.inputs.name,
       stateTableName: dev.one("aws:dynamodb/table:Table", "StateTable").state.name,
+      dashboardName: "fullstory-webhook-bridge-dev",
       _protect: false,
     });
     expect(Object.keys(staging.outputs).filter((k) => k.endsWith("WebhookUrl"))).toEqual(["stripeWebhookUrl"]);

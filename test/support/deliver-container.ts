@@ -2,6 +2,7 @@ import { loadConfig } from "../../functions/config";
 import { createDeliverHandler, deployedDeliverDeps } from "../../functions/deliver";
 import type { FullstoryClientOptions } from "../../functions/fullstory/client";
 import { createLogger } from "../../functions/log";
+import { createEmfMetrics } from "../../functions/metrics";
 import type { StripeApi } from "../../functions/sources/stripe/api";
 import type { LoopbackDynamo } from "./dynamo";
 import type { FullstoryFake } from "./fullstory-fake";
@@ -32,6 +33,8 @@ export function deliverContainer(opts: {
   clientTimeouts?: FullstoryClientOptions;
 }) {
   const lines: Record<string, unknown>[] = [];
+  /** The EMF lines the container wrote (stdout in Lambda), parsed. */
+  const emf: Record<string, unknown>[] = [];
   const config = loadConfig({
     FULLSTORY_API_URL: opts.fullstory.url,
     BRIDGE_QUEUE_URL: opts.queue.queueUrl,
@@ -47,7 +50,8 @@ export function deliverContainer(opts: {
       ...(opts.stripe ? { stripe: opts.stripe } : {}),
       fullstory: opts.clientTimeouts ?? TEST_CLIENT_TIMEOUTS,
       logger: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
+      metrics: createEmfMetrics({ stage: "test", write: (line) => emf.push(JSON.parse(line) as Record<string, unknown>) }),
     }),
   );
-  return { handler, lines };
+  return { handler, lines, emf };
 }

@@ -130,6 +130,7 @@ describe("function environments", () => {
   it("leave the uid and cache settings to the functions' defaults when a stage does not override them", () => {
     const s = stageSettings("dev");
     expect(ingestEnvironment(s)).toEqual({
+      BRIDGE_STAGE: "dev",
       BRIDGE_LIVE: "false",
       STRIPE_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/stripe-webhook-secret",
       CLERK_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/clerk-webhook-secret",
@@ -140,7 +141,7 @@ describe("function environments", () => {
       POLAR_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/polar-webhook-secret",
       WORKOS_WEBHOOK_SECRET_PARAMETER: "/fullstory-bridge/dev/workos-webhook-secret",
     });
-    expect(deliverEnvironment(s)).toEqual({ FULLSTORY_API_KEY_PARAMETER: "/fullstory-bridge/dev/fullstory-api-key" });
+    expect(deliverEnvironment(s)).toEqual({ BRIDGE_STAGE: "dev", FULLSTORY_API_KEY_PARAMETER: "/fullstory-bridge/dev/fullstory-api-key" });
     const config = loadConfig({ ...ingestEnvironment(s), ...urls });
     expect(config.stripeUidMetadataKeys).toEqual(["fullstory_uid", "user_id"]);
     expect(config.paddleUidCustomDataKeys).toEqual(["fullstory_uid", "user_id"]);
