@@ -97,6 +97,9 @@ export const cancellationScheduled = (now: SubscriptionView): LifecycleFact => (
   properties: { plan: str(now.plan), cancels_at: now.cancelsAt },
 });
 
+/** A mapping's `events`: left out when the event records no moment, so a plain update maps as before. */
+export const withEvents = (facts: readonly LifecycleFact[]): { events?: LifecycleFact[] } => (facts.length > 0 ? { events: [...facts] } : {});
+
 /** Stripe's `customer.subscription.trial_will_end` and its likes: the trial ends soon. */
 export const trialEnding = (trialEndsAt: Typed): LifecycleFact => ({ name: "Trial Ending", properties: { trial_ends_at: trialEndsAt } });
 

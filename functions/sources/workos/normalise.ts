@@ -1,6 +1,7 @@
 import type { Config } from "../../config";
 import { bool, dateIso, firstUid, patchOf } from "../billing";
-import { accountDeleted, signedUp } from "../lifecycle";
+import type { LifecycleFact } from "../../lifecycle";
+import { accountDeleted, signedUp, withEvents } from "../lifecycle";
 import type { Mapped, Normalised, SourceEvent } from "../types";
 import type { User, WorkosData } from "./schema";
 
@@ -33,11 +34,11 @@ function displayName(user: User): string | undefined {
 export function normaliseWorkos(event: SourceEvent<WorkosData>, config: Config): Normalised {
   const at = Date.parse(event.occurredAt);
   const byExternalId = config.workosUidField === "external_id";
-  const mapped = (userId: string, uid: string | null | undefined, family: string, patch: Mapped["patch"], events?: Mapped["events"]): Normalised => {
+  const mapped = (userId: string, uid: string | null | undefined, family: string, patch: Mapped["patch"], events: LifecycleFact[] = []): Normalised => {
     const found = firstUid([uid]);
     return {
       kind: "mapped",
-      mapped: { ...(found === undefined ? {} : { uid: found }), subject: userId, patch, order: { key: `${family}:${userId}`, at }, ...(events ? { events } : {}) },
+      mapped: { ...(found === undefined ? {} : { uid: found }), subject: userId, patch, order: { key: `${family}:${userId}`, at }, ...withEvents(events) },
     };
   };
   const { data } = event;
@@ -58,7 +59,7 @@ export function normaliseWorkos(event: SourceEvent<WorkosData>, config: Config):
         { email: user.email, name: displayName(user) },
       );
       // Signed Up once, on the user's creation (as for Clerk): a user.updated is not a signup.
-      const events = data.type === "user.created" ? [signedUp("workos")] : undefined;
+      const events = data.type === "user.created" ? [signedUp("workos")] : [];
       return mapped(user.id, byExternalId ? user.external_id : user.id, FAMILY.user, patch, events);
     }
   }
