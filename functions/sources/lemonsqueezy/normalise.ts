@@ -123,6 +123,8 @@ function subscriptionEvents(name: LemonSqueezyData["name"], s: Subscription): Li
  * whose `billing_reason` is `initial`: the order's is the one Payment Succeeded, so one payment is one
  * event. A refund's amount is the invoice's `refunded_amount` (for a second partial refund of one
  * invoice, the total so far: the payload says nothing of the first).
+ * https://docs.lemonsqueezy.com/help/webhooks/event-types
+ * https://docs.lemonsqueezy.com/api/subscription-invoices/the-subscription-invoice-object
  */
 function paymentEvents(data: Exclude<LemonSqueezyData, { kind: "subscription" }>): LifecycleFact[] {
   if (data.kind === "order") {
