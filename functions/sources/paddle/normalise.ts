@@ -74,8 +74,8 @@ export function normalisePaddle(event: SourceEvent<PaddleData>, config: Config):
       const transaction = data.data;
       const uid = uidIn(transaction.custom_data);
       if (!isPayment(transaction)) {
-        // A $0 transaction (a trial's start) is no payment: no Payment Succeeded either.
-        // Not a payment: nothing of the payment family is written, so it is not ordered against payments.
+        // Not a payment: nothing of the payment family is written, so it is not ordered against
+        // payments, and no Payment Succeeded is sent.
         return { kind: "mapped", mapped: { uid, ...(transaction.customer_id ? { subject: transaction.customer_id } : {}), patch: paymentPatch(transaction, event.occurredAt) } };
       }
       // Paddle sends transaction.paid and then transaction.completed for one payment: only

@@ -17,6 +17,11 @@ const common = (customerId: string): Record<string, Typed> => ({ billing_provide
  */
 const personOf = (customer: Customer) => (customer.type === "team" ? {} : { email: customer.email, name: customer.name });
 
+/** The plan: the product's name, else its id. */
+const planOf = (s: Subscription): string => s.product.name?.trim() || s.product.id;
+/** Seats: `seats`, or 1 for a subscription not priced per seat (as Stripe counts one unit). */
+const seatsOf = (s: Subscription): number => s.seats ?? 1;
+
 /**
  * A subscription's properties in the vocabulary. Polar's statuses already are Stripe's. `plan` is
  * the product's name (Polar prices belong to one product, which carries the interval); `seats` is
@@ -30,11 +35,11 @@ function subscriptionPatch(s: Subscription, status: string): UserPatch {
     {
       ...common(s.customer_id),
       subscription_id: str(s.id),
-      plan: str(s.product.name?.trim() || s.product.id),
+      plan: str(planOf(s)),
       plan_interval: str(s.recurring_interval),
       plan_interval_count: int(s.recurring_interval_count),
       subscription_status: str(status),
-      seats: int(s.seats ?? 1),
+      seats: int(seatsOf(s)),
       mrr: real(PAYING_STATUSES.has(status) ? monthly : 0),
       currency: str(currency),
       trial_ends_at: dateIso(s.trial_end),
@@ -56,11 +61,11 @@ const monthlyRevenue = (s: Subscription): number => isoMajorUnits(perMonth(s.amo
 function subscriptionView(s: Subscription, status: string): SubscriptionView {
   return {
     status,
-    plan: s.product.name?.trim() || s.product.id,
+    plan: planOf(s),
     monthlyValue: monthlyRevenue(s),
     currency: s.currency.toLowerCase(),
     interval: s.recurring_interval,
-    seats: s.seats ?? 1,
+    seats: seatsOf(s),
     trialEndsAt: dateIso(s.trial_end),
     cancelAtPeriodEnd: s.cancel_at_period_end,
     cancelsAt: dateIso(s.ends_at ?? s.current_period_end),
