@@ -78,8 +78,9 @@ const ENDED: ReadonlySet<string> = new Set(["canceled", "unpaid"]);
 /**
  * The lifecycle moments of a subscription event, by its type. Polar sends the subscription as it
  * is after the event, and which event it sends is decided by comparing it with its state before
- * (`_after_subscription_created` and `_after_subscription_updated` in polarsource/polar,
- * server/polar/subscription/service.py); https://polar.sh/docs/integrate/webhooks/events
+ * (`_after_subscription_created`, `_after_subscription_updated`:
+ * https://github.com/polarsource/polar/blob/main/server/polar/subscription/service.py).
+ * https://polar.sh/docs/integrate/webhooks/events
  * - `subscription.created`: Trial Started (`trialing`) or Subscription Started (`active`).
  * - `subscription.active`: nothing. Polar sends it with `subscription.created` for the same start,
  *   and again when a past-due subscription's payment is recovered or a canceled one reinstated,
@@ -178,14 +179,16 @@ export function normalisePolar(event: SourceEvent<PolarData>, config: Config): N
     case "order.paid": {
       const order = data.data;
       const family = order.total_amount > 0 ? FAMILY.payment : undefined;
-      // Polar sends order.created and order.updated too, but only order.paid is mapped: one payment, one event.
+      // Polar sends order.created and order.updated too, but only order.paid is mapped: one
+      // payment, one event. https://polar.sh/docs/integrate/webhooks/events
       const paid = paymentSucceeded(isoMajorUnits(order.total_amount, order.currency), order.currency.toLowerCase());
       return mapped(order.customer, uidOf(order.customer, order.metadata, keys), paymentPatch(order, event.occurredAt), family, paid);
     }
     case "order.refunded": {
       const order = data.data;
-      // Sent once per refund, with the order's refunded total so far (Order.update_refunds in
-      // polarsource/polar): for a second partial refund of one order, that total.
+      // Sent once per refund, with the order's refunded total so far (`Order.update_refunds`,
+      // https://github.com/polarsource/polar/blob/main/server/polar/models/order.py): for a second
+      // partial refund of one order, that total.
       const refunded = refundIssued(refundedTotal(order), order.currency.toLowerCase());
       return mapped(order.customer, uidOf(order.customer, order.metadata, keys), refundPatch(order, event.occurredAt), FAMILY.refund, [refunded]);
     }
