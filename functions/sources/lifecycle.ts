@@ -79,6 +79,27 @@ export function subscriptionFacts(change: SubscriptionChange): LifecycleFact[] {
   }
 }
 
+/**
+ * Subscription Started for an event whose type says the subscription just became paid-active
+ * (Paddle `subscription.activated`, Chargebee `subscription_activated`), when the payload carries
+ * no previous state to compare: the event type is the transition. None unless it is active now.
+ */
+export const subscriptionStarted = (now: SubscriptionView): LifecycleFact[] => (now.status === "active" ? [started(now)] : []);
+
+/**
+ * Subscription Cancellation Scheduled for an event whose type says a cancellation at the period's
+ * end was just asked for (Chargebee `subscription_cancellation_scheduled`, Lemon Squeezy
+ * `subscription_cancelled`, Polar `subscription.canceled`), with the same properties as the one
+ * `subscriptionFacts` finds by comparing states.
+ */
+export const cancellationScheduled = (now: SubscriptionView): LifecycleFact => ({
+  name: "Subscription Cancellation Scheduled",
+  properties: { plan: str(now.plan), cancels_at: now.cancelsAt },
+});
+
+/** A mapping's `events`: left out when the event records no moment, so a plain update maps as before. */
+export const withEvents = (facts: readonly LifecycleFact[]): { events?: LifecycleFact[] } => (facts.length > 0 ? { events: [...facts] } : {});
+
 /** Stripe's `customer.subscription.trial_will_end` and its likes: the trial ends soon. */
 export const trialEnding = (trialEndsAt: Typed): LifecycleFact => ({ name: "Trial Ending", properties: { trial_ends_at: trialEndsAt } });
 

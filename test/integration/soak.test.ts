@@ -27,7 +27,7 @@ function expectBalanced(r: SoakReport) {
   expect(r.ssm.throttled).toBeGreaterThan(0);
   expect(r.nearLimitBodies).toBeGreaterThan(0);
   expect(a.retriedEvents).toBeGreaterThan(0);
-  // Lifecycle events are on: each uid's Clerk signup gives one, sent once (checked in problems).
+  // Lifecycle events are on: each Clerk and WorkOS uid's signup gives one, sent once (checked in problems).
   expect(a.lifecycleExpected).toBeGreaterThan(0);
   expect(a.lifecycleSent).toBe(a.lifecycleExpected);
 }

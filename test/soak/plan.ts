@@ -15,7 +15,7 @@ import { workosEvent, workosUser } from "../support/workos-events";
  * What the soak sends: signed webhooks from every source, in a known order per uid. Each uid
  * belongs to one source and gets events numbered 1, 2, 3…, each carrying its number (a `seq`
  * property, or `v<n>` in the display name), so the last one sent is recognisable in Fullstory.
- * A uid's first Clerk event is a signup, which gives one lifecycle event.
+ * A uid's first Clerk or WorkOS event is a signup, which gives one lifecycle event.
  * A few events are meant to end as dead letters: Stripe events without a uid (`uid_unresolved`,
  * parked by ingest) and upserts for uids the Fullstory fake always refuses (`rejected`, parked by deliver).
  */
@@ -124,7 +124,7 @@ function payloadOf(source: SourceName, uid: string | null, index: number, seq: n
   }
   if (source === "workos") {
     const user = workosUser({ id: uid, email, first_name: "Soak", last_name: `${index} v${seq}`, last_sign_in_at: at(seq) });
-    return JSON.stringify(workosEvent("user.updated", user, { id, created_at: at(seq) }));
+    return JSON.stringify(workosEvent(seq === 1 ? "user.created" : "user.updated", user, { id, created_at: at(seq) }));
   }
   const user = clerkUser({
     id: uid,
@@ -134,7 +134,7 @@ function payloadOf(source: SourceName, uid: string | null, index: number, seq: n
     email_addresses: [clerkEmailAddress(`idn_soak_${index}`, email)],
     last_sign_in_at: 1_718_000_000_000 + seq * 1000,
   });
-  // A uid's first Clerk event is its signup: one `Signed Up` lifecycle event.
+  // A uid's first Clerk event is its signup: one `Signed Up` lifecycle event (WorkOS's likewise).
   return JSON.stringify(clerkEvent(seq === 1 ? "user.created" : "user.updated", user));
 }
 
@@ -158,7 +158,7 @@ export function planEvents({ events, uids, lanes, runId }: { events: number; uid
     const payload = payloadOf(e.source, e.uid, index, e.seq, given, index % 7 === 3);
     // Lemon Squeezy documents no event id: the bridge identifies a delivery by the hash of its body.
     const id = e.source === "lemonsqueezy" ? createHash("sha256").update(payload).digest("hex") : given;
-    const lifecycle = e.source === "clerk" && e.seq === 1 ? ["Signed Up"] : [];
+    const lifecycle = (e.source === "clerk" || e.source === "workos") && e.seq === 1 ? ["Signed Up"] : [];
     const event = { ...e, id, payload, lifecycle };
     plan.events.push(event);
     plan.lanes[lane % lanes]?.push(event);

@@ -95,6 +95,10 @@ describe("chargebee subscriptions", () => {
             },
           },
         },
+        // Created active, or activated: the subscription starts (test/unit/lifecycle-chargebee.test.ts); the others record no moment.
+        events: ["subscription_created", "subscription_activated"].includes(type)
+          ? [{ name: "Subscription Started", properties: { plan: ["str", "pro-USD-monthly"], mrr: ["real", 20], currency: ["str", "usd"], plan_interval: ["str", "month"], seats: ["int", 1] } }]
+          : undefined,
       });
     },
   );

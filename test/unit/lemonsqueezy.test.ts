@@ -92,6 +92,7 @@ describe("Lemon Squeezy subscriptions", () => {
           },
         },
       },
+      events: [{ name: "Subscription Started", properties: { plan: ["str", "Pro"], seats: ["int", 3] } }],
     });
   });
 
@@ -150,6 +151,7 @@ describe("Lemon Squeezy payments and orders", () => {
         },
         schema: { properties: { billing_provider: "str", lemonsqueezy_customer_id: "str", last_payment_at: "date", last_payment_amount: "real", currency: "str" } },
       },
+      events: [{ name: "Payment Succeeded", properties: { amount: ["real", 147], currency: ["str", "usd"] } }],
     });
   });
 

@@ -181,6 +181,7 @@ describe("paddle transactions", () => {
         properties: { billing_provider: "paddle", paddle_customer_id: CUSTOMER_ID, last_payment_at: "2024-02-01T00:00:03.000Z", last_payment_amount: 20, currency: "usd" },
         schema: { properties: { billing_provider: "str", paddle_customer_id: "str", last_payment_at: "date", last_payment_amount: "real", currency: "str" } },
       },
+      events: [{ name: "Payment Succeeded", properties: { amount: ["real", 20], currency: ["str", "usd"] } }],
     });
   });
 
@@ -231,6 +232,7 @@ describe("paddle customers and refunds", () => {
         properties: { billing_provider: "paddle", paddle_customer_id: CUSTOMER_ID, last_refund_at: "2024-02-01T00:00:00.123Z", last_refund_amount: 5 },
         schema: { properties: { billing_provider: "str", paddle_customer_id: "str", last_refund_at: "date", last_refund_amount: "real" } },
       },
+      events: [{ name: "Refund Issued", properties: { amount: ["real", 5], currency: ["str", "usd"] } }],
     });
   });
 

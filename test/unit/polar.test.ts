@@ -86,6 +86,12 @@ describe("Polar subscriptions", () => {
           },
         },
       },
+      events: [
+        {
+          name: "Subscription Started",
+          properties: { plan: ["str", "Pro"], mrr: ["real", 147], currency: ["str", "usd"], plan_interval: ["str", "month"], seats: ["int", 3] },
+        },
+      ],
     });
   });
 

@@ -41,6 +41,7 @@ describe("WorkOS events", () => {
         properties: { signed_up_at: "2025-01-01T12:00:00.000Z", last_sign_in_at: "2025-01-31T19:07:33.155Z", email_verified: true },
         schema: { properties: { signed_up_at: "date", last_sign_in_at: "date", email_verified: "bool" } },
       },
+      events: [{ name: "Signed Up", properties: { signup_source: ["str", "workos"] } }],
     });
   });
 
@@ -59,6 +60,7 @@ describe("WorkOS events", () => {
       subject: USER_ID,
       order: { key: `user:${USER_ID}`, at: AT },
       patch: { properties: { account_deleted: true }, schema: { properties: { account_deleted: "bool" } } },
+      events: [{ name: "Account Deleted", properties: {} }],
     });
   });
 

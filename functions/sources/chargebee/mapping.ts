@@ -1,5 +1,6 @@
 import type { UserPatch } from "../../upsert";
 import { PAYING_STATUSES, bool, date, dateIso, int, isoMajorUnits, patchOf, perMonth, real, str, type Typed } from "../billing";
+import type { SubscriptionView } from "../lifecycle";
 import type { Customer, Subscription, Transaction } from "./schema";
 
 /**
@@ -60,8 +61,12 @@ function seatsOf(subscription: Subscription): number | undefined {
  * without an amount or a period.
  */
 export function monthlyRevenue(subscription: Subscription): number | undefined {
-  const currency = subscription.currency_code;
-  if (subscription.mrr != null) return isoMajorUnits(subscription.mrr, currency);
+  if (subscription.mrr != null) return isoMajorUnits(subscription.mrr, subscription.currency_code);
+  return itemsMonthlyRevenue(subscription);
+}
+
+/** The plan and addon items' amounts per their billing periods, brought to one month, in major units (undefined when one lacks them). */
+function itemsMonthlyRevenue(subscription: Subscription): number | undefined {
   if (!subscription.subscription_items) return undefined;
   let minor = 0;
   for (const item of recurringItems(subscription)) {
@@ -71,7 +76,20 @@ export function monthlyRevenue(subscription: Subscription): number | undefined {
     if (amount == null || unit == null || count == null) return undefined;
     minor += perMonth(amount, unit, count);
   }
-  return isoMajorUnits(minor, currency);
+  return isoMajorUnits(minor, subscription.currency_code);
+}
+
+/**
+ * What a cancelled subscription brought in per month: 0 when it ended in its trial; else its
+ * items' amounts, which it keeps; else its own `mrr` when above 0 (a cancelled subscription's
+ * `mrr` may already be 0, which says nothing of what it brought in). Undefined when none says.
+ */
+export function endedMonthlyRevenue(subscription: Subscription): number | undefined {
+  const { trial_end: trialEnd, cancelled_at: cancelledAt } = subscription;
+  if (trialEnd != null && cancelledAt != null && cancelledAt <= trialEnd) return 0;
+  const items = itemsMonthlyRevenue(subscription);
+  if (items !== undefined) return items;
+  return subscription.mrr ? isoMajorUnits(subscription.mrr, subscription.currency_code) : undefined;
 }
 
 /**
@@ -109,6 +127,24 @@ export function subscriptionPatch(subscription: Subscription, customer: Customer
   );
 }
 
+/**
+ * The subscription as lifecycle events compare it (functions/sources/lifecycle.ts), from the same
+ * plan, MRR and status as its patch. A `non_renewing` subscription ends at its `cancelled_at`.
+ */
+export function subscriptionView(subscription: Subscription): SubscriptionView {
+  return {
+    status: STATUS[subscription.status],
+    plan: planOf(subscription),
+    monthlyValue: monthlyRevenue(subscription),
+    currency: subscription.currency_code.toLowerCase(),
+    interval: subscription.billing_period_unit ?? undefined,
+    seats: seatsOf(subscription),
+    trialEndsAt: date(subscription.trial_end),
+    cancelAtPeriodEnd: subscription.status === "non_renewing",
+    cancelsAt: date(subscription.cancelled_at ?? subscription.current_term_end),
+  };
+}
+
 export function customerPatch(customer: Customer): UserPatch {
   return patchOf({ ...PROVIDER, chargebee_customer_id: str(customer.id), customer_since: date(customer.created_at) }, personOf(customer));
 }
@@ -116,16 +152,22 @@ export function customerPatch(customer: Customer): UserPatch {
 /** True when a successful payment took money (a $0 one is not a payment, as for Stripe). */
 export const isPayment = (transaction: Transaction): boolean => (transaction.amount ?? 0) > 0;
 
+/** A transaction's amount (a payment's, a failed attempt's or a refund's own) in major units, with its currency in lower case. */
+export function transactionAmount(transaction: Transaction): { amount: number; currency: string } {
+  return { amount: isoMajorUnits(transaction.amount ?? 0, transaction.currency_code), currency: transaction.currency_code.toLowerCase() };
+}
+
 /** A successful payment: when (the transaction's date, else the event's) and how much. */
 export function paymentPatch(transaction: Transaction, customer: Customer | null | undefined, eventTime: string): UserPatch {
   const base = { ...PROVIDER, chargebee_customer_id: str(transaction.customer_id ?? customer?.id) };
   if (!isPayment(transaction)) return patchOf(base, personOf(customer));
+  const { amount, currency } = transactionAmount(transaction);
   return patchOf(
     {
       ...base,
       last_payment_at: transaction.date == null ? dateIso(eventTime) : date(transaction.date),
-      last_payment_amount: real(isoMajorUnits(transaction.amount ?? 0, transaction.currency_code)),
-      currency: str(transaction.currency_code.toLowerCase()),
+      last_payment_amount: real(amount),
+      currency: str(currency),
     },
     personOf(customer),
   );
@@ -151,7 +193,7 @@ export function refundPatch(transaction: Transaction, customer: Customer | null 
       ...PROVIDER,
       chargebee_customer_id: str(transaction.customer_id ?? customer?.id),
       last_refund_at: dateIso(eventTime),
-      last_refund_amount: real(isoMajorUnits(transaction.amount ?? 0, transaction.currency_code)),
+      last_refund_amount: real(transactionAmount(transaction).amount),
     },
     personOf(customer),
   );

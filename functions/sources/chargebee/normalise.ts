@@ -1,8 +1,20 @@
 import type { ChargebeeUidField, Config } from "../../config";
 import { firstUid, fromMetadata } from "../billing";
+import type { LifecycleFact } from "../../lifecycle";
+import { cancellationScheduled, paymentFailed, paymentSucceeded, refundIssued, subscriptionFacts, subscriptionStarted, withEvents } from "../lifecycle";
 import type { EventOrder, Normalised, SourceEvent } from "../types";
-import { customerPatch, isPayment, paymentFailedPatch, paymentPatch, refundPatch, subscriptionPatch } from "./mapping";
-import type { ChargebeeData, Customer } from "./schema";
+import {
+  customerPatch,
+  endedMonthlyRevenue,
+  isPayment,
+  paymentFailedPatch,
+  paymentPatch,
+  refundPatch,
+  subscriptionPatch,
+  subscriptionView,
+  transactionAmount,
+} from "./mapping";
+import type { ChargebeeData, Customer, Subscription } from "./schema";
 
 /**
  * The families of properties Chargebee events write, each the stale-event guard's key for one
@@ -38,7 +50,9 @@ const orderOf = (family: string, customerId: string, version: number | null | un
 /**
  * Turns a parsed Chargebee event into what it says of a Fullstory user. The subject is the
  * Chargebee customer id: the identity directory learns its uid from every event whose customer
- * names one, and resolves the others. The content's customer gives the email and name. Pure.
+ * names one, and resolves the others. The content's customer gives the email and name.
+ * Lifecycle events: the subscription moments its event type names (subscriptionEvents), Payment
+ * Succeeded above 0, Payment Failed and Refund Issued, each for its transaction. Pure.
  */
 export function normaliseChargebee(event: SourceEvent<ChargebeeData>, config: Config): Normalised {
   const field = config.chargebeeUidField;
@@ -62,6 +76,7 @@ export function normaliseChargebee(event: SourceEvent<ChargebeeData>, config: Co
           subject,
           patch: subscriptionPatch(subscription, customer),
           ...orderOf(CHARGEBEE_FAMILY.subscription, subject, subscription.resource_version),
+          ...withEvents(subscriptionEvents(data.type, subscription)),
         },
       };
     }
@@ -73,16 +88,32 @@ export function normaliseChargebee(event: SourceEvent<ChargebeeData>, config: Co
       const uid = uidOf(field, subject, customer);
       const context = { uid, ...(subject ? { subject } : {}) };
       const ordered = (family: string) => orderOf(family, subject ?? transaction.id, transaction.resource_version);
+      // Each is the transaction's own amount: the attempt that failed, the refund (not a running total), the payment.
+      const { amount, currency } = transactionAmount(transaction);
       if (data.type === "payment_failed") {
         const attempts = invoice?.dunning_attempts?.length ?? 0;
-        return { kind: "mapped", mapped: { ...context, patch: paymentFailedPatch(transaction, customer, attempts, event.occurredAt), ...ordered(CHARGEBEE_FAMILY.paymentFailed) } };
+        return {
+          kind: "mapped",
+          mapped: {
+            ...context,
+            patch: paymentFailedPatch(transaction, customer, attempts, event.occurredAt),
+            ...ordered(CHARGEBEE_FAMILY.paymentFailed),
+            events: [paymentFailed(amount, currency, Math.max(1, attempts))],
+          },
+        };
       }
       if (data.type === "payment_refunded") {
-        return { kind: "mapped", mapped: { ...context, patch: refundPatch(transaction, customer, event.occurredAt), ...ordered(CHARGEBEE_FAMILY.refund) } };
+        return {
+          kind: "mapped",
+          mapped: { ...context, patch: refundPatch(transaction, customer, event.occurredAt), ...ordered(CHARGEBEE_FAMILY.refund), events: [refundIssued(amount, currency)] },
+        };
       }
       const patch = paymentPatch(transaction, customer, event.occurredAt);
       // A $0 payment writes nothing of the payment family, so it is not ordered against payments.
-      return { kind: "mapped", mapped: { ...context, patch, ...(isPayment(transaction) ? ordered(CHARGEBEE_FAMILY.payment) : {}) } };
+      return {
+        kind: "mapped",
+        mapped: { ...context, patch, ...(isPayment(transaction) ? ordered(CHARGEBEE_FAMILY.payment) : {}), ...withEvents(paymentSucceeded(amount, currency)) },
+      };
     }
     case "customer_created":
     case "customer_changed": {
@@ -92,5 +123,34 @@ export function normaliseChargebee(event: SourceEvent<ChargebeeData>, config: Co
         mapped: { uid: uidOf(field, customer.id, customer), subject: customer.id, patch: customerPatch(customer), ...orderOf(CHARGEBEE_FAMILY.customer, customer.id, customer.resource_version) },
       };
     }
+  }
+}
+
+/**
+ * The lifecycle moments of a Chargebee subscription event. Chargebee's content is the subscription
+ * after the event, with no previous values (`subscription_changed` included), so only event types
+ * that name a transition yield one. https://apidocs.chargebee.com/docs/api/events#event_types
+ * - `subscription_created`: Trial Started (`in_trial`) or Subscription Started (`active`).
+ * - `subscription_activated`: Subscription Started; Chargebee sends it when a subscription moves
+ *   from its trial (or from `future`) to active, not for one created active.
+ *   https://support.chargebee.com/support/solutions/articles/221429-what-s-the-difference-between-the-subscription-created-subscription-activated-and-subscription-start
+ * - `subscription_cancellation_scheduled`: Subscription Cancellation Scheduled.
+ * - `subscription_cancelled`: Subscription Canceled, with what it brought in per month.
+ * - `subscription_changed` (a plan change among others), `_renewed`, `_reactivated`, `_paused`,
+ *   `_resumed`: nothing.
+ */
+function subscriptionEvents(type: ChargebeeData["type"], subscription: Subscription): LifecycleFact[] {
+  const now = subscriptionView(subscription);
+  switch (type) {
+    case "subscription_created":
+      return subscriptionFacts({ kind: "created", now });
+    case "subscription_activated":
+      return subscriptionStarted(now);
+    case "subscription_cancellation_scheduled":
+      return [cancellationScheduled(now)];
+    case "subscription_cancelled":
+      return subscriptionFacts({ kind: "ended", now, previousMrr: endedMonthlyRevenue(subscription) });
+    default:
+      return [];
   }
 }

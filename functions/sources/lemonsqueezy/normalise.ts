@@ -1,6 +1,16 @@
 import type { Config } from "../../config";
 import type { UserPatch } from "../../upsert";
 import { PAYING_STATUSES, bool, dateIso, firstUid, fromMetadata, int, isoMajorUnits, patchOf, real, str, type Typed } from "../billing";
+import type { LifecycleFact } from "../../lifecycle";
+import {
+  cancellationScheduled,
+  paymentFailed,
+  paymentSucceeded,
+  refundIssued,
+  subscriptionFacts,
+  withEvents,
+  type SubscriptionView,
+} from "../lifecycle";
 import type { Normalised, SourceEvent } from "../types";
 import type { LemonSqueezyData, Meta, Order, Subscription, SubscriptionInvoice } from "./schema";
 
@@ -62,6 +72,76 @@ function subscriptionPatch(id: string, s: Subscription): UserPatch {
     },
     { email: s.user_email, name: s.user_name },
   );
+}
+
+/**
+ * The subscription as lifecycle events compare it (functions/sources/lifecycle.ts), from the same
+ * plan and status as its patch. It carries no price, interval or currency: those are left out.
+ */
+function subscriptionView(s: Subscription): SubscriptionView {
+  return {
+    status: STATUS[s.status] ?? s.status,
+    plan: planOf(s),
+    seats: s.first_subscription_item?.quantity,
+    trialEndsAt: dateIso(s.trial_ends_at),
+    cancelAtPeriodEnd: s.cancelled || s.status === "cancelled",
+    cancelsAt: dateIso(s.ends_at ?? s.renews_at),
+  };
+}
+
+/**
+ * The lifecycle moments of a subscription event, by its name: Lemon Squeezy sends the subscription
+ * as it is, with no previous state, and `subscription_updated` beside every other change, so only
+ * the names that say what happened yield one. https://docs.lemonsqueezy.com/help/webhooks/event-types
+ * - `subscription_created`: Trial Started (`on_trial`) or Subscription Started (`active`).
+ * - `subscription_cancelled`: a cancellation at the period's end (the subscription runs until
+ *   `ends_at` and can be resumed): Subscription Cancellation Scheduled.
+ * - `subscription_expired`: the end, Subscription Canceled. What it brought in is known only when it
+ *   ended in its trial (0): the subscription carries no price.
+ * - `subscription_updated`, `_resumed`, `_paused`, `_unpaused`: nothing; a plan change or a trial
+ *   that converts arrives as a `subscription_updated` that cannot tell it.
+ */
+function subscriptionEvents(name: LemonSqueezyData["name"], s: Subscription): LifecycleFact[] {
+  const now = subscriptionView(s);
+  switch (name) {
+    case "subscription_created":
+      return subscriptionFacts({ kind: "created", now });
+    case "subscription_cancelled":
+      return [cancellationScheduled(now)];
+    case "subscription_expired": {
+      const inTrial = s.trial_ends_at != null && s.ends_at != null && Date.parse(s.ends_at) <= Date.parse(s.trial_ends_at);
+      return subscriptionFacts({ kind: "ended", now, ...(inTrial ? { previousMrr: 0 } : {}) });
+    }
+    default:
+      return [];
+  }
+}
+
+/**
+ * The lifecycle moments of an invoice or order event. A new subscription's first payment comes as
+ * an `order_created` (always sent with `subscription_created`) and as a `subscription_payment_success`
+ * whose `billing_reason` is `initial`: the order's is the one Payment Succeeded, so one payment is one
+ * event. A refund's amount is the invoice's `refunded_amount` (for a second partial refund of one
+ * invoice, the total so far: the payload says nothing of the first).
+ * https://docs.lemonsqueezy.com/help/webhooks/event-types
+ * https://docs.lemonsqueezy.com/api/subscription-invoices/the-subscription-invoice-object
+ */
+function paymentEvents(data: Exclude<LemonSqueezyData, { kind: "subscription" }>): LifecycleFact[] {
+  if (data.kind === "order") {
+    const order = data.attributes;
+    return paymentSucceeded(isoMajorUnits(paidTotal(order), order.currency), order.currency.toLowerCase());
+  }
+  const invoice = data.attributes;
+  const currency = invoice.currency.toLowerCase();
+  switch (data.name) {
+    case "subscription_payment_failed":
+      // Lemon Squeezy does not say which retry failed: no attempt count.
+      return [paymentFailed(isoMajorUnits(invoice.total, invoice.currency), currency, undefined)];
+    case "subscription_payment_refunded":
+      return [refundIssued(invoice.refunded_amount === undefined ? undefined : isoMajorUnits(invoice.refunded_amount, invoice.currency), currency)];
+    default:
+      return invoice.billing_reason === "initial" ? [] : paymentSucceeded(isoMajorUnits(invoice.total, invoice.currency), currency);
+  }
 }
 
 /** A payment above 0 writes `last_payment_*`; anything else only says whose customer this is. */
@@ -142,7 +222,8 @@ function customData(data: Meta["custom_data"]): Record<string, unknown> | undefi
  * vocabulary. The uid is the first of `meta.custom_data[k]` (text, or a whole number) for each key k
  * of LEMONSQUEEZY_UID_CUSTOM_DATA_KEYS; the subject is the Lemon Squeezy customer id, which the
  * identity directory resolves when the checkout carried no uid. Each customer's events are ordered
- * per family by the object's `updated_at`. Pure.
+ * per family by the object's `updated_at`. Lifecycle events: the moments each event's name says
+ * (subscriptionEvents, paymentEvents). Pure.
  */
 export function normaliseLemonSqueezy(event: SourceEvent<LemonSqueezyData>, config: Config): Normalised {
   const { data } = event;
@@ -156,6 +237,7 @@ export function normaliseLemonSqueezy(event: SourceEvent<LemonSqueezyData>, conf
       subject: customer,
       patch: patchFor(data, event.occurredAt),
       ...(family === undefined ? {} : { order: { key: `${family}:${customer}`, at: Date.parse(event.occurredAt) } }),
+      ...withEvents(data.kind === "subscription" ? subscriptionEvents(data.name, data.attributes) : paymentEvents(data)),
     },
   };
 }

@@ -59,6 +59,8 @@ export type Subscription = z.infer<typeof SubscriptionSchema>;
 export const SubscriptionInvoiceSchema = z.object({
   subscription_id: NumericId,
   customer_id: NumericId,
+  // initial (the subscription's first payment, also sent as order_created), renewal or updated.
+  billing_reason: z.string().nullish(),
   user_name: z.string().nullish(),
   user_email: z.string().nullish(),
   currency: Currency,

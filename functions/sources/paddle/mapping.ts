@@ -1,5 +1,6 @@
 import type { UserPatch } from "../../upsert";
 import { PAYING_STATUSES, bool, dateIso, int, isoMajorUnits, patchOf, perMonth, real, str, type Typed } from "../billing";
+import type { SubscriptionView } from "../lifecycle";
 import type { Adjustment, Customer, Subscription, Transaction } from "./schema";
 
 /**
@@ -46,6 +47,9 @@ export function monthlyRevenue(subscription: Subscription): number | undefined {
   return isoMajorUnits(minor, currency);
 }
 
+/** Seats: the recurring items' quantities. */
+const seatsOf = (subscription: Subscription): number => recurringItems(subscription).reduce((sum, item) => sum + item.quantity, 0);
+
 /** The latest trial end among the items (Paddle keeps a trial per item). */
 function trialEnd(subscription: Subscription): string | undefined {
   const ends = subscription.items.flatMap((item) => (item.trial_dates?.ends_at ? [item.trial_dates.ends_at] : []));
@@ -68,7 +72,7 @@ export function subscriptionPatch(subscription: Subscription): UserPatch {
     plan_interval: str(subscription.billing_cycle.interval),
     plan_interval_count: int(subscription.billing_cycle.frequency),
     subscription_status: str(subscription.status),
-    seats: int(recurringItems(subscription).reduce((sum, item) => sum + item.quantity, 0)),
+    seats: int(seatsOf(subscription)),
     mrr,
     currency: str(subscription.currency_code.toLowerCase()),
     trial_ends_at: dateIso(trialEnd(subscription)),
@@ -78,12 +82,60 @@ export function subscriptionPatch(subscription: Subscription): UserPatch {
   });
 }
 
+/**
+ * The subscription as lifecycle events compare it (functions/sources/lifecycle.ts), from the same
+ * plan, MRR and status as its patch. A scheduled cancellation takes effect at its `effective_at`.
+ */
+export function subscriptionView(subscription: Subscription): SubscriptionView {
+  const cancel = subscription.scheduled_change?.action === "cancel" ? subscription.scheduled_change : undefined;
+  return {
+    status: subscription.status,
+    plan: planOf(subscription),
+    monthlyValue: monthlyRevenue(subscription),
+    currency: subscription.currency_code.toLowerCase(),
+    interval: subscription.billing_cycle.interval,
+    seats: seatsOf(subscription),
+    trialEndsAt: dateIso(trialEnd(subscription)),
+    cancelAtPeriodEnd: cancel !== undefined,
+    cancelsAt: dateIso(cancel ? cancel.effective_at : subscription.current_billing_period?.ends_at),
+  };
+}
+
+/**
+ * Whether the subscription is in the first period Paddle billed: created without a trial, or just
+ * out of its trial. A subscription that resumed after a pause, or recovered from past due, was
+ * first billed in an earlier period.
+ */
+export function inFirstBilledPeriod(subscription: Subscription): boolean {
+  const first = subscription.first_billed_at;
+  const start = subscription.current_billing_period?.starts_at;
+  return first != null && start != null && Date.parse(first) >= Date.parse(start);
+}
+
+/** What an ended subscription brought in per month: 0 when Paddle never billed it (it ended in its trial). */
+export const endedMonthlyRevenue = (subscription: Subscription): number | undefined =>
+  subscription.first_billed_at == null ? 0 : monthlyRevenue(subscription);
+
 export function customerPatch(customer: Customer): UserPatch {
   return patchOf({ ...PROVIDER, paddle_customer_id: str(customer.id), customer_since: dateIso(customer.created_at) }, customer);
 }
 
 /** True when a completed transaction took money: a $0 one (a trial's start, a 100 % discount) is not a payment. */
 export const isPayment = (transaction: Transaction): boolean => Number(transaction.details.totals.grand_total) > 0;
+
+/** What a transaction comes to (`grand_total`, credits applied) in major units, with its currency in lower case. */
+export function transactionTotal(transaction: Transaction): { amount: number; currency: string } {
+  const { grand_total: total, currency_code: currency } = transaction.details.totals;
+  return { amount: money(total, currency), currency: currency.toLowerCase() };
+}
+
+/** The payment attempts of a transaction (Paddle lists each one), at least the one that failed. */
+export const attemptCount = (transaction: Transaction): number => Math.max(1, transaction.payments.length);
+
+/** An adjustment's amount (this refund's) in major units, with its currency in lower case. */
+export function adjustmentTotal(adjustment: Adjustment): { amount: number; currency: string } {
+  return { amount: money(adjustment.totals.total, adjustment.totals.currency_code), currency: adjustment.totals.currency_code.toLowerCase() };
+}
 
 /**
  * A completed transaction's properties: what the customer paid (`grand_total`, credits applied)
@@ -94,12 +146,12 @@ export function paymentPatch(transaction: Transaction, eventTime: string): UserP
   const base = { ...PROVIDER, paddle_customer_id: str(transaction.customer_id) };
   if (!isPayment(transaction)) return patchOf(base);
   const captured = transaction.payments.find((payment) => payment.status === "captured" && payment.captured_at)?.captured_at;
-  const { grand_total: total, currency_code: currency } = transaction.details.totals;
+  const { amount, currency } = transactionTotal(transaction);
   return patchOf({
     ...base,
     last_payment_at: dateIso(captured ?? eventTime),
-    last_payment_amount: real(money(total, currency)),
-    currency: str(currency.toLowerCase()),
+    last_payment_amount: real(amount),
+    currency: str(currency),
   });
 }
 
@@ -109,7 +161,7 @@ export function paymentFailedPatch(transaction: Transaction, eventTime: string):
     ...PROVIDER,
     paddle_customer_id: str(transaction.customer_id),
     payment_failed_at: dateIso(eventTime),
-    payment_attempt_count: int(Math.max(1, transaction.payments.length)),
+    payment_attempt_count: int(attemptCount(transaction)),
   });
 }
 
@@ -119,6 +171,6 @@ export function refundPatch(adjustment: Adjustment, eventTime: string): UserPatc
     ...PROVIDER,
     paddle_customer_id: str(adjustment.customer_id),
     last_refund_at: dateIso(eventTime),
-    last_refund_amount: real(money(adjustment.totals.total, adjustment.totals.currency_code)),
+    last_refund_amount: real(adjustmentTotal(adjustment).amount),
   });
 }

@@ -1,8 +1,23 @@
 import type { Config } from "../../config";
 import { firstUid, fromMetadata } from "../billing";
+import type { LifecycleFact } from "../../lifecycle";
+import { paymentFailed, paymentSucceeded, refundIssued, subscriptionFacts, subscriptionStarted, withEvents } from "../lifecycle";
 import type { Mapped, Normalised, SourceEvent } from "../types";
-import { customerPatch, isPayment, paymentFailedPatch, paymentPatch, refundPatch, subscriptionPatch } from "./mapping";
-import type { PaddleData } from "./schema";
+import {
+  adjustmentTotal,
+  attemptCount,
+  customerPatch,
+  endedMonthlyRevenue,
+  inFirstBilledPeriod,
+  isPayment,
+  paymentFailedPatch,
+  paymentPatch,
+  refundPatch,
+  subscriptionPatch,
+  subscriptionView,
+  transactionTotal,
+} from "./mapping";
+import type { PaddleData, Subscription } from "./schema";
 
 /**
  * The families of properties Paddle events write, each the stale-event guard's key for one
@@ -24,7 +39,9 @@ export const PADDLE_FAMILY = {
  * transaction itself, or on the customer for customer events. The subject is the Paddle customer
  * (`ctm_…`): the identity directory learns its uid from the customer's own events (its
  * `custom_data`) and from any event that names both, and resolves the events that name no uid
- * (adjustments never do). Events are ordered by `occurred_at`. Pure: the clock is the event's own.
+ * (adjustments never do). Events are ordered by `occurred_at`. Lifecycle events: the subscription
+ * moments its event type names (subscriptionEvents), Payment Succeeded for a completed transaction
+ * above 0, Payment Failed, and Refund Issued for an approved refund. Pure: the clock is the event's own.
  */
 export function normalisePaddle(event: SourceEvent<PaddleData>, config: Config): Normalised {
   const keys = config.paddleUidCustomDataKeys;
@@ -50,22 +67,34 @@ export function normalisePaddle(event: SourceEvent<PaddleData>, config: Config):
       return about(subscription.customer_id, PADDLE_FAMILY.subscription, subscription.id, {
         uid: uidIn(subscription.custom_data),
         patch: subscriptionPatch(subscription),
+        ...withEvents(subscriptionEvents(data.type, subscription)),
       });
     }
     case "transaction.completed": {
       const transaction = data.data;
       const uid = uidIn(transaction.custom_data);
       if (!isPayment(transaction)) {
-        // Not a payment: nothing of the payment family is written, so it is not ordered against payments.
+        // Not a payment: nothing of the payment family is written, so it is not ordered against
+        // payments, and no Payment Succeeded is sent.
         return { kind: "mapped", mapped: { uid, ...(transaction.customer_id ? { subject: transaction.customer_id } : {}), patch: paymentPatch(transaction, event.occurredAt) } };
       }
-      return about(transaction.customer_id, PADDLE_FAMILY.payment, transaction.id, { uid, patch: paymentPatch(transaction, event.occurredAt) });
+      // Paddle sends transaction.paid and then transaction.completed for one payment: only
+      // transaction.completed is mapped, so the payment is one event.
+      // https://developer.paddle.com/webhooks/scenarios/subscription-created
+      const { amount, currency } = transactionTotal(transaction);
+      return about(transaction.customer_id, PADDLE_FAMILY.payment, transaction.id, {
+        uid,
+        patch: paymentPatch(transaction, event.occurredAt),
+        ...withEvents(paymentSucceeded(amount, currency)),
+      });
     }
     case "transaction.payment_failed": {
       const transaction = data.data;
+      const { amount, currency } = transactionTotal(transaction);
       return about(transaction.customer_id, PADDLE_FAMILY.paymentFailed, transaction.id, {
         uid: uidIn(transaction.custom_data),
         patch: paymentFailedPatch(transaction, event.occurredAt),
+        events: [paymentFailed(amount, currency, attemptCount(transaction))],
       });
     }
     case "customer.created":
@@ -78,7 +107,42 @@ export function normalisePaddle(event: SourceEvent<PaddleData>, config: Config):
       const adjustment = data.data;
       // Credits, chargebacks and refunds still awaiting approval (or rejected) are not refunds paid.
       if (adjustment.action !== "refund" || adjustment.status !== "approved") return { kind: "ignored", reason: "not_an_approved_refund" };
-      return about(adjustment.customer_id, PADDLE_FAMILY.refund, adjustment.id, { patch: refundPatch(adjustment, event.occurredAt) });
+      // A refund is approved once: created approved, or created pending and then updated (the only
+      // update an adjustment gets), so each refund is one Refund Issued.
+      // https://developer.paddle.com/webhooks/adjustments/adjustment-updated
+      const { amount, currency } = adjustmentTotal(adjustment);
+      return about(adjustment.customer_id, PADDLE_FAMILY.refund, adjustment.id, {
+        patch: refundPatch(adjustment, event.occurredAt),
+        events: [refundIssued(amount, currency)],
+      });
     }
+  }
+}
+
+/**
+ * The lifecycle moments of a Paddle subscription event. Paddle's payloads carry the subscription as
+ * it is after the event, never what it was, so only event types that name a transition yield one:
+ * - `subscription.created` in trial: Trial Started (Paddle also sends `subscription.trialing` for
+ *   it, which yields nothing). Created active: nothing here, as Paddle also sends
+ *   `subscription.activated` for the same start.
+ *   https://developer.paddle.com/webhooks/scenarios/subscription-created
+ * - `subscription.activated`: Subscription Started, in the subscription's first billed period (a
+ *   new subscription, or a trial that converted). Paddle also sends it when a paused subscription
+ *   resumes, which is no start. https://developer.paddle.com/webhooks/scenarios/subscription-resumed
+ * - `subscription.canceled`: Subscription Canceled, with what it brought in per month.
+ * - `subscription.updated` (plan changes, scheduled cancellations), `.past_due`, `.paused`,
+ *   `.resumed`: nothing, there being no previous state to tell what changed.
+ */
+function subscriptionEvents(type: PaddleData["type"], subscription: Subscription): LifecycleFact[] {
+  const now = subscriptionView(subscription);
+  switch (type) {
+    case "subscription.created":
+      return now.status === "trialing" ? subscriptionFacts({ kind: "created", now }) : [];
+    case "subscription.activated":
+      return inFirstBilledPeriod(subscription) ? subscriptionStarted(now) : [];
+    case "subscription.canceled":
+      return subscriptionFacts({ kind: "ended", now, previousMrr: endedMonthlyRevenue(subscription) });
+    default:
+      return [];
   }
 }

@@ -62,6 +62,8 @@ export const SubscriptionSchema = z.object({
   currency_code: CurrencySchema,
   billing_cycle: BillingCycleSchema,
   current_billing_period: z.object({ starts_at: TimeSchema.nullish(), ends_at: TimeSchema.nullish() }).nullish(),
+  // When Paddle first billed the subscription: null while it has not been (in its trial).
+  first_billed_at: TimeSchema.nullish(),
   // `action` is cancel, pause or resume; a scheduled cancellation ends the subscription at the period's end.
   scheduled_change: z.object({ action: z.string(), effective_at: TimeSchema.nullish() }).nullish(),
   canceled_at: TimeSchema.nullish(),

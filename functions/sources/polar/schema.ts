@@ -49,6 +49,9 @@ export const SubscriptionSchema = z.object({
   trial_end: IsoDateTime.nullish(),
   cancel_at_period_end: z.boolean(),
   canceled_at: IsoDateTime.nullish(),
+  // When a cancelled subscription ends (or ended), and when it did end.
+  ends_at: IsoDateTime.nullish(),
+  ended_at: IsoDateTime.nullish(),
   seats: z.number().int().nonnegative().nullish(),
   customer_id: z.string().min(1),
   customer: CustomerSchema,

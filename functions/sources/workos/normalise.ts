@@ -1,5 +1,7 @@
 import type { Config } from "../../config";
 import { bool, dateIso, firstUid, patchOf } from "../billing";
+import type { LifecycleFact } from "../../lifecycle";
+import { accountDeleted, signedUp, withEvents } from "../lifecycle";
 import type { Mapped, Normalised, SourceEvent } from "../types";
 import type { User, WorkosData } from "./schema";
 
@@ -26,14 +28,18 @@ function displayName(user: User): string | undefined {
  * always WorkOS's user id: under `external_id` the identity directory learns id → external_id from
  * every user event, and so resolves a `user.deleted` or `session.created` that carries no
  * external_id. A sign-in by impersonation (someone of the team, from the WorkOS dashboard) is not
- * the user's: it is ignored. Pure.
+ * the user's: it is ignored. Lifecycle events: Signed Up (`signup_source` = `workos`) on
+ * `user.created`, Account Deleted on `user.deleted`. Pure.
  */
 export function normaliseWorkos(event: SourceEvent<WorkosData>, config: Config): Normalised {
   const at = Date.parse(event.occurredAt);
   const byExternalId = config.workosUidField === "external_id";
-  const mapped = (userId: string, uid: string | null | undefined, family: string, patch: Mapped["patch"]): Normalised => {
+  const mapped = (userId: string, uid: string | null | undefined, family: string, patch: Mapped["patch"], events: LifecycleFact[] = []): Normalised => {
     const found = firstUid([uid]);
-    return { kind: "mapped", mapped: { ...(found === undefined ? {} : { uid: found }), subject: userId, patch, order: { key: `${family}:${userId}`, at } } };
+    return {
+      kind: "mapped",
+      mapped: { ...(found === undefined ? {} : { uid: found }), subject: userId, patch, order: { key: `${family}:${userId}`, at }, ...withEvents(events) },
+    };
   };
   const { data } = event;
   switch (data.type) {
@@ -44,7 +50,7 @@ export function normaliseWorkos(event: SourceEvent<WorkosData>, config: Config):
     }
     case "user.deleted": {
       const user = data.data;
-      return mapped(user.id, byExternalId ? user.external_id : user.id, FAMILY.user, patchOf({ account_deleted: bool(true) }));
+      return mapped(user.id, byExternalId ? user.external_id : user.id, FAMILY.user, patchOf({ account_deleted: bool(true) }), [accountDeleted()]);
     }
     default: {
       const user = data.data;
@@ -52,7 +58,9 @@ export function normaliseWorkos(event: SourceEvent<WorkosData>, config: Config):
         { signed_up_at: dateIso(user.created_at), last_sign_in_at: dateIso(user.last_sign_in_at), email_verified: bool(user.email_verified) },
         { email: user.email, name: displayName(user) },
       );
-      return mapped(user.id, byExternalId ? user.external_id : user.id, FAMILY.user, patch);
+      // Signed Up once, on the user's creation (as for Clerk): a user.updated is not a signup.
+      const events = data.type === "user.created" ? [signedUp("workos")] : [];
+      return mapped(user.id, byExternalId ? user.external_id : user.id, FAMILY.user, patch, events);
     }
   }
 }
