@@ -37,6 +37,12 @@ export interface Config {
    * parameter (`STRIPE_API_KEY_PARAMETER`); unset: the events' snapshots are written as they are.
    */
   stripeApi?: { key: SecretSetting; url: string };
+  /**
+   * Clerk's Backend API, read by `npm run backfill -- clerk` only: the instance's secret key, inline
+   * (`CLERK_SECRET_KEY`) or in an SSM parameter (`CLERK_SECRET_KEY_PARAMETER`); `url` is
+   * `CLERK_API_URL` (a loopback fake in tests). Unset: the key is not configured.
+   */
+  clerkApi?: { key: SecretSetting; url: string };
   parameterTtlMs: number;
   dataDir: string;
   host: string;
@@ -111,6 +117,9 @@ const EnvSchema = z.object({
   STRIPE_API_KEY: optionalText,
   STRIPE_API_KEY_PARAMETER: optionalText,
   STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal("").transform(() => undefined)),
+  CLERK_SECRET_KEY: optionalText,
+  CLERK_SECRET_KEY_PARAMETER: optionalText,
+  CLERK_API_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal("").transform(() => undefined)),
   BRIDGE_DEAD_LETTER_QUEUE_URL: optionalText,
   BRIDGE_DATA_DIR: optionalText,
   HOST: optionalText,
@@ -148,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const uidKeys = e.STRIPE_UID_METADATA_KEYS ? splitList(e.STRIPE_UID_METADATA_KEYS) : ["fullstory_uid", "user_id"];
   const stripeApiKey = secretSetting(e.STRIPE_API_KEY, e.STRIPE_API_KEY_PARAMETER, "STRIPE_API_KEY");
+  const clerkSecretKey = secretSetting(e.CLERK_SECRET_KEY, e.CLERK_SECRET_KEY_PARAMETER, "CLERK_SECRET_KEY");
   return {
     live: e.BRIDGE_LIVE,
     maxBodyBytes: e.BRIDGE_MAX_BODY_BYTES,
@@ -164,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deadLetterQueueUrl: e.BRIDGE_DEAD_LETTER_QUEUE_URL,
     stateTable: e.BRIDGE_STATE_TABLE,
     ...(stripeApiKey ? { stripeApi: { key: stripeApiKey, url: (e.STRIPE_API_URL ?? "https://api.stripe.com").replace(/\/+$/, "") } } : {}),
+    ...(clerkSecretKey ? { clerkApi: { key: clerkSecretKey, url: (e.CLERK_API_URL ?? "https://api.clerk.com").replace(/\/+$/, "") } } : {}),
     parameterTtlMs: e.BRIDGE_PARAMETER_TTL_SECONDS * 1000,
     dataDir: e.BRIDGE_DATA_DIR ?? ".bridge",
     host: e.HOST ?? "127.0.0.1",

@@ -21,6 +21,15 @@ export interface UpsertRequestInput {
 }
 
 /**
+ * The headers of every request to Fullstory's V2 API: the key verbatim after `Basic` (Fullstory's
+ * scheme, not base64 of user:pass), JSON, and the integration's name.
+ * https://developer.fullstory.com/server/v2/authentication/
+ */
+export function fullstoryHeaders(apiKey: string): Record<string, string> {
+  return { authorization: `Basic ${apiKey}`, "content-type": "application/json", "integration-source": "fullstory-webhook-bridge" };
+}
+
+/**
  * Builds the Fullstory V2 create-or-update user request (`POST /v2/users`), pure and testable
  * without HTTP, with its Idempotency-Key (see `idempotencyKey`). The key goes verbatim after `Basic` (Fullstory's scheme, not base64 of user:pass).
  * https://developer.fullstory.com/server/users/create-user/
@@ -33,12 +42,7 @@ export function buildUpsertRequest({ apiUrl, apiKey, upsert, source, eventId }: 
     origin: url.origin,
     path: `${url.pathname.replace(/\/+$/, "")}/v2/users`,
     method: "POST",
-    headers: {
-      authorization: `Basic ${apiKey}`,
-      "content-type": "application/json",
-      "idempotency-key": idempotencyKey(source, eventId, upsert.uid, body),
-      "integration-source": "fullstory-webhook-bridge",
-    },
+    headers: { ...fullstoryHeaders(apiKey), "idempotency-key": idempotencyKey(source, eventId, upsert.uid, body) },
     body,
   };
 }
