@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -80,17 +80,42 @@ export interface CliResult {
   stderr: string;
 }
 
+const command = (args: string[]) => [
+  "--import",
+  `file://${path.join(projectRoot, "node_modules", "tsx", "dist", "loader.mjs")}`,
+  path.join(projectRoot, "tools", "backfill.ts"),
+  ...args,
+];
+const childEnv = (env: Record<string, string>) => ({ PATH: process.env.PATH ?? "", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env });
+
 /** Runs `npm run backfill -- <args>` as `npm run` does (tsx), with exactly `env` plus PATH. */
 export function runCli(args: string[], env: Record<string, string>, { cwd = projectRoot, timeoutMs = 60_000 } = {}): Promise<CliResult> {
-  const tsx = path.join(projectRoot, "node_modules", "tsx", "dist", "loader.mjs");
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", `file://${tsx}`, path.join(projectRoot, "tools", "backfill.ts"), ...args],
-      { cwd, env: { PATH: process.env.PATH ?? "", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env }, timeout: timeoutMs },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(process.execPath, command(args), { cwd, env: childEnv(env), timeout: timeoutMs }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/**
+ * Starts the command as a child process a test can signal: `onStderr` sees its progress as it
+ * comes; `done` resolves with its exit status (or the signal that ended it) and output.
+ */
+export function spawnCli(args: string[], env: Record<string, string>, onStderr: (text: string, child: ChildProcess) => void): { child: ChildProcess; done: Promise<CliResult & { signal: string | null }> } {
+  const child = spawn(process.execPath, command(args), { cwd: projectRoot, env: childEnv(env) });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+    onStderr(stderr, child);
+  });
+  const done = new Promise<CliResult & { signal: string | null }>((resolve) => {
+    child.on("close", (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr }));
+  });
+  return { child, done };
 }
 
 /** Runs the command's main function in this process: `stop` interrupts it as Ctrl-C would. */

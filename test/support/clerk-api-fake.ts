@@ -32,6 +32,8 @@ export interface ClerkApiFake {
   /** Consumed in order, one per request. */
   faults: ClerkFault[];
   requests: ClerkRequest[];
+  /** Told of each request as it arrives (a test interrupts a run there). */
+  onRequest?: (request: ClerkRequest) => void;
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startClerkApiFake({ secretKey = "sk_test_backfill_fake" }:
     const url = new URL(req.url ?? "/", "http://clerk.fake");
     const record: ClerkRequest = { path: url.pathname, query: url.searchParams, status: 0 };
     fake.requests.push(record);
+    fake.onRequest?.(record);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
       res.writeHead(status, { "content-type": "application/json", ...headers });
