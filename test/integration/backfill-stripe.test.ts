@@ -31,6 +31,7 @@ beforeEach(() => {
   fullstory.batch.jobs.clear();
   fullstory.batch.faults.length = 0;
   fullstory.batch.pollsToFinish = 2;
+  fullstory.batch.errorsPageSize = 100;
   delete fullstory.batch.reject;
 });
 
@@ -104,7 +105,7 @@ describe("npm run backfill -- stripe", () => {
     seedStripe(stripe, 40);
     const refused = new Set([uidOf(3), uidOf(17), uidOf(33)]);
     fullstory.batch.reject = (user) => (refused.has(String(user.uid)) ? { code: "invalid_argument", message: "uid is on a blocklist" } : undefined);
-    fullstory.batch.errorsPageSize = 2;
+    fullstory.batch.errorsPageSize = 1;
     const { code, stdout } = await runInProcess(["stripe", "--job-size", "25", "--checkpoint", checkpoint(), "--json"], env());
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
