@@ -127,6 +127,40 @@ describe("npm run backfill -- stripe", () => {
     expect(importsByUid().size).toBe(30);
   });
 
+  it("waits when Fullstory answers that too many jobs are in progress, and never holds more than it allows", async () => {
+    seedStripe(stripe, 600);
+    // Jobs take a while (their polls are 20, 40, 80, 160 ms apart): the next one is ready before.
+    fullstory.batch.pollsToFinish = 5;
+    fullstory.batch.limits.inProgress = 1;
+    try {
+      const { code, stderr } = await runInProcess(["stripe", "--job-size", "100", "--checkpoint", checkpoint()], env());
+      expect(code).toBe(0);
+      expect(stderr).toMatch(/Fullstory POST \/v2\/users\/batch: Fullstory rate limit: waiting/);
+    } finally {
+      fullstory.batch.limits.inProgress = 200;
+    }
+    const jobs = [...fullstory.batch.jobs.values()];
+    expect(jobs).toHaveLength(6);
+    // Fullstory never held more than one job in progress (its 429 made the command wait).
+    for (const job of jobs) {
+      const at = Date.parse(job.created);
+      expect(jobs.filter((j) => Date.parse(j.created) < at && Date.parse(j.finished ?? "9999") > at)).toEqual([]);
+    }
+    expect(importsByUid().size).toBe(600);
+  });
+
+  it("points at `npm run dlq -- redrive` for letters that waited for a uid the backfill taught the directory", async () => {
+    seedStripe(stripe, 3);
+    const state = openStateStore({ dir: path.join(dir, "data") });
+    const failure = { reason: "uid_unresolved" as const, attempts: 0, first_failed_at: "2024-02-01T00:00:00.000Z" };
+    await state.park({ source: "stripe", subject: "cus_000002", body: "{}", groupId: "g", deduplicationId: "d", failure });
+    await state.park({ source: "stripe", subject: "cus_unknown", body: "{}", groupId: "g2", deduplicationId: "d2", failure });
+    state.close();
+    const { code, stdout } = await runInProcess(["stripe", "--checkpoint", checkpoint()], env());
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/waiting\s+1 letter\(s\) wait for a uid now known: `npm run dlq -- redrive` sends them on/);
+  });
+
   it("--dry-run prints each upsert it would send, and sends, learns and keeps nothing", async () => {
     seedStripe(stripe, 5, { withoutUidEvery: 5 });
     const { code, stdout } = await runInProcess(["stripe", "--dry-run"], { ...env(), FULLSTORY_API_KEY: "" });

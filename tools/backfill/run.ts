@@ -263,12 +263,32 @@ export async function runBackfill(d: BackfillDeps, o: BackfillOptions): Promise<
   while (inFlight.size > 0) await Promise.race(inFlight);
 
   const outcome = failure !== undefined ? "failed" : signal.aborted ? "interrupted" : "complete";
+  const waitingLetters = outcome === "complete" && !o.dryRun ? await lettersNowResolvable(d.state, source) : undefined;
   return summarize(cp, {
     outcome,
+    ...(waitingLetters ? { waitingLetters } : {}),
     ...(failure === undefined ? {} : { error: failure instanceof Error ? failure.message : String(failure) }),
     checkpoint: d.checkpointPath,
     readThisRun,
     elapsedMs: now() - startedAt,
     dryRun: o.dryRun,
   });
+}
+
+/**
+ * Letters of `source` waiting in the state store for an account's uid that the directory now
+ * knows. Deliver sends such letters on when it learns the uid itself; one the backfill taught it
+ * does not wake them, so the summary points at `npm run dlq -- redrive`. Counting is a courtesy:
+ * a store that cannot be read here counts none.
+ */
+async function lettersNowResolvable(state: StateStore | undefined, source: string): Promise<number> {
+  if (!state) return 0;
+  try {
+    const parked = (await state.listParked()).filter((letter) => letter.source === source);
+    if (parked.length === 0) return 0;
+    const { uids } = await state.read({ subjects: parked.map((l) => ({ source, subject: l.subject })), orders: [] });
+    return parked.filter((l) => uids.has(stateKey(source, l.subject))).length;
+  } catch {
+    return 0;
+  }
 }

@@ -24,6 +24,8 @@ export interface Summary {
   /** Accounts whose upsert would break Fullstory's limits: not sent. */
   notSent: { subject: string; issues: string[] }[];
   learned: number;
+  /** Letters waiting in the state store for an account whose uid is now known (see docs/backfill.md). */
+  waitingLetters: number;
   /** Jobs by state: not sent yet (sealed), sent and not finished (created), finished, and unknown to Fullstory when polled. */
   jobs: { total: number; sealed: number; created: number; finished: number; unknown: number };
   readThisRun: number;
@@ -38,6 +40,7 @@ export interface SummaryExtra {
   elapsedMs: number;
   dryRun: boolean;
   alreadyComplete?: boolean;
+  waitingLetters?: number;
 }
 
 const SAMPLE_UIDS = 3;
@@ -72,6 +75,7 @@ export function summarize(cp: Checkpoint, extra: SummaryExtra): Summary {
     unresolved: cp.unresolved,
     notSent: cp.not_sent,
     learned: cp.totals.learned,
+    waitingLetters: extra.waitingLetters ?? 0,
     jobs: {
       total: cp.jobs.length,
       sealed: cp.jobs.filter((j) => j.state === "sealed").length,
@@ -120,6 +124,9 @@ export function formatSummary(s: Summary, noun: string, uidHint: string): string
     for (const n of s.notSent.slice(0, LISTED)) lines.push(`    ${n.subject}: ${n.issues.join(", ")}`);
   }
   if (!s.dryRun) row("learned", `${number(s.learned)} identities (${noun} → uid) in the identity directory`);
+  if (s.waitingLetters > 0) {
+    row("waiting", `${number(s.waitingLetters)} letter(s) wait for a uid now known: \`npm run dlq -- redrive\` sends them on (add --stage as for this run)`);
+  }
   if (s.jobs.unknown > 0) {
     lines.push(`  ${s.jobs.unknown} job(s) were no longer known to Fullstory when polled: their outcome is unknown; --restart sends everything again.`);
   }
