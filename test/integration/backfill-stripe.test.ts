@@ -149,6 +149,22 @@ describe("npm run backfill -- stripe", () => {
     expect(importsByUid().size).toBe(600);
   });
 
+  it("keeps at most two jobs in progress: reading waits while two are unfinished", async () => {
+    seedStripe(stripe, 1_000);
+    fullstory.batch.pollsToFinish = 1_000;
+    const stop = new AbortController();
+    // Job 1 polled ten times (about a second, its polls 1, 2, 4 … 512 ms apart) without finishing.
+    const watch = setInterval(() => {
+      if ((fullstory.batch.jobs.get([...fullstory.batch.jobs.keys()][0] ?? "")?.polls ?? 0) >= 10) stop.abort();
+    }, 10);
+    const { code } = await runInProcess(["stripe", "--job-size", "100", "--checkpoint", checkpoint()], env(), { stop, firstPollMs: 1 }).finally(() => clearInterval(watch));
+    expect(code).toBe(130);
+    expect(fullstory.batch.jobs.size).toBe(2);
+    // The third page made a third job, which waited for a place; no fourth page was read.
+    expect(customerPages()).toBe(3);
+    expect(JSON.parse(readFileSync(checkpoint(), "utf8")).jobs.map((j: { state: string }) => j.state)).toEqual(["created", "created", "sealed"]);
+  });
+
   it("points at `npm run dlq -- redrive` for letters that waited for a uid the backfill taught the directory", async () => {
     seedStripe(stripe, 3);
     const state = openStateStore({ dir: path.join(dir, "data") });
@@ -188,11 +204,14 @@ describe("npm run backfill -- stripe", () => {
     expect([...importsByUid().keys()]).toEqual([10, 9, 8].map(uidOf));
   });
 
-  it("refuses to start without a Stripe key or a Fullstory key, naming the variable to set", async () => {
+  it("refuses to start without a Stripe key or a Fullstory key, naming the variable to set, or with a key of another data center", async () => {
     const noStripe = await runInProcess(["stripe"], { ...env(), STRIPE_API_KEY: "" }).catch((err: Error) => err);
     expect(String(noStripe)).toMatch(/set STRIPE_API_KEY, or STRIPE_API_KEY_PARAMETER/);
     const noFullstory = await runInProcess(["stripe"], { ...env(), FULLSTORY_API_KEY: "" }).catch((err: Error) => err);
     expect(String(noFullstory)).toMatch(/Set FULLSTORY_API_KEY \(or FULLSTORY_API_KEY_PARAMETER\) to send, or add --dry-run/);
+    const otherRegion = await runInProcess(["stripe"], { ...env(), FULLSTORY_REGION: "eu1" }).catch((err: Error) => err);
+    expect(String(otherRegion)).toContain("The Fullstory API key belongs to data center na1, but this stage is pinned to eu1 (FULLSTORY_REGION).");
+    expect(stripe.requests).toEqual([]);
   });
 
   it("answers usage mistakes with exit status 2 and the usage", async () => {

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { ErrorCode, isBridgeError } from "../../functions/errors";
+import { checkKeyRegion } from "../../functions/fullstory/region";
 import { stripeApiWithKey } from "../../functions/sources/stripe/api";
 import { defaultCheckpointPath } from "./checkpoint";
 import { createClerkApi } from "./clerk-api";
@@ -160,12 +161,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     });
     const getKey = fullstoryKey(target);
     if (!dryRun && !getKey) throw new Error("Set FULLSTORY_API_KEY (or FULLSTORY_API_KEY_PARAMETER) to send, or add --dry-run to see what would be sent.");
+    const { apiUrl, region } = target.config.fullstory;
     if (!dryRun && getKey) {
-      await getKey().catch((err: unknown) => {
+      const key = await getKey().catch((err: unknown) => {
         throw parameterHint(err, "the Fullstory API key");
       });
+      // The data-residency guard before anything is read: nothing would be sent anyway.
+      checkKeyRegion(key, region);
     }
-    const { apiUrl, region } = target.config.fullstory;
     const batch =
       dryRun || !getKey ? undefined : createFullstoryBatch({ apiUrl, getApiKey: getKey, keySetting: target.keySettings.fullstory, ...(region ? { region } : {}), waits });
     const checkpointPath = o.checkpoint ?? defaultCheckpointPath(name, target.where);

@@ -55,11 +55,6 @@ export interface FullstoryBatchOptions {
   waits: Waits;
 }
 
-/** A Fullstory answer that no retry can fix (a refused key, a 4xx): the run stops and says why. */
-export class FullstoryRefused extends Error {
-  override readonly name = "FullstoryRefused";
-}
-
 const parse = (text: string): Record<string, unknown> => {
   try {
     const value: unknown = JSON.parse(text);
@@ -72,8 +67,8 @@ const count = (value: unknown): number => (typeof value === "number" ? value : t
 
 /**
  * The batch client. Each call retries what Fullstory says to retry (429 with its Retry-After,
- * 5xx, timeouts, resets) within the waits' budget; a 401/403 asks for the key once more; other
- * 4xx throw FullstoryRefused with Fullstory's code and message. The region guard runs before the
+ * 5xx, timeouts, resets) within the waits' budget; a 401/403 asks for the key once more; then
+ * it, or another 4xx, throws an Error with Fullstory's code and message: the run stops and says why. The region guard runs before the
  * first request, as deliver's does. Job creation carries an Idempotency-Key, so a create whose
  * answer was lost, sent again with the same key and body, gets the same job back (for 24 hours).
  * https://developer.fullstory.com/server/idempotent-requests
@@ -121,9 +116,9 @@ export function createFullstoryBatch({ apiUrl, getApiKey, keySetting, region, wa
         checkKeyRegion(key, region);
         throw new Retry({ kind: "retryable", status: result.status, code: "key_refreshed", retryAfterMs: 0 });
       }
-      if (result.kind === "auth") throw new FullstoryRefused(`Fullstory refused the API key (${keySetting}): HTTP ${result.status}.`);
+      if (result.kind === "auth") throw new Error(`Fullstory refused the API key (${keySetting}): HTTP ${result.status}.`);
       if (result.kind === "permanent") {
-        throw new FullstoryRefused(`Fullstory answered ${result.status} to ${method} ${path}: ${result.code}${result.message ? ` (${result.message})` : ""}.`);
+        throw new Error(`Fullstory answered ${result.status} to ${method} ${path}: ${result.code}${result.message ? ` (${result.message})` : ""}.`);
       }
       throw new Retry(result);
     };
@@ -134,7 +129,7 @@ export function createFullstoryBatch({ apiUrl, getApiKey, keySetting, region, wa
     async create(body, idempotencyKey) {
       const { body: answer } = await call("POST", "/v2/users/batch", { body, idempotencyKey });
       const id = (answer.job as { id?: unknown } | undefined)?.id;
-      if (typeof id !== "string" || id === "") throw new FullstoryRefused("Fullstory created a job but named no job id.");
+      if (typeof id !== "string" || id === "") throw new Error("Fullstory created a job but named no job id.");
       return id;
     },
     async status(jobId) {

@@ -31,6 +31,9 @@ export interface StripeBackfillOptions {
  * functions (functions/sources/stripe/mapping.ts and refresh.ts). The subscription comes last, so
  * that `currency`, which both it and the payment write, is the one its `mrr` is in.
  *
+ * A paid invoice without `paid_at` (Stripe sets it on payment) has the time it was read as its
+ * `last_payment_at`, as API mode uses the event's.
+ *
  * The uid is the Customer's metadata (`STRIPE_UID_METADATA_KEYS`), else its current
  * subscription's, as a webhook about either would name it; without either the identity directory
  * is asked. The cursor is the last customer's id (`starting_after`): customers created while the
