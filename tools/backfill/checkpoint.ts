@@ -107,3 +107,45 @@ export function removeCheckpoint(file: string, checkpoint: Checkpoint | undefine
   for (const job of checkpoint?.jobs ?? []) rmSync(jobFile(file, job.n), { force: true });
   rmSync(file, { force: true });
 }
+
+/** A checkpoint made with other options than these cannot be resumed with them. */
+export class CheckpointMismatch extends Error {
+  override readonly name = "CheckpointMismatch";
+}
+
+/** What a checkpoint is made for: a resumed run must ask for the same. */
+export interface CheckpointFor {
+  source: string;
+  target: string;
+  since: string | null;
+  limit: number | null;
+}
+
+/**
+ * The checkpoint a run goes on with: the one at `file` when it was made for the same `what`, else
+ * a fresh one (a dry run, `restart`, which also removes the old one and its job files, or none
+ * yet). Throws CheckpointMismatch, naming the options it was made with, when they differ.
+ */
+export function openCheckpoint(file: string, what: CheckpointFor, { dryRun, restart, now }: { dryRun: boolean; restart: boolean; now: Date }): Checkpoint {
+  const fresh = (): Checkpoint => ({
+    version: 1,
+    ...what,
+    started_at: now.toISOString(),
+    updated_at: now.toISOString(),
+    read_all: false,
+    totals: { read: 0, learned: 0 },
+    unresolved: [],
+    not_sent: [],
+    jobs: [],
+  });
+  if (dryRun) return fresh();
+  const existing = loadCheckpoint(file);
+  if (restart) removeCheckpoint(file, existing);
+  if (!existing || restart) return fresh();
+  const differs = (Object.keys(what) as (keyof CheckpointFor)[]).filter((k) => existing[k] !== what[k]);
+  if (differs.length > 0) {
+    const was = differs.map((k) => `${k} ${JSON.stringify(existing[k])}`).join(", ");
+    throw new CheckpointMismatch(`The checkpoint ${file} was made with ${was}: run with the same options to resume it, or add --restart to start over.`);
+  }
+  return existing;
+}

@@ -2,15 +2,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { stateKey, type StateStore } from "../../functions/state/port";
 import { patchLimitIssues, type Upsert } from "../../functions/upsert";
-import {
-  jobFile,
-  loadCheckpoint,
-  removeCheckpoint,
-  saveCheckpoint,
-  writeAtomic,
-  type Checkpoint,
-  type CheckpointJob,
-} from "./checkpoint";
+import { jobFile, openCheckpoint, saveCheckpoint, writeAtomic, type CheckpointJob } from "./checkpoint";
 import type { FullstoryBatch } from "./fullstory-batch";
 import type { Progress } from "./progress";
 import { Interrupted, bridgeVerdict, mapLimit, retrying, sleep, type Waits } from "./retry";
@@ -68,11 +60,6 @@ export interface BackfillDeps {
   now?: () => number;
 }
 
-/** A checkpoint made with other options than these cannot be resumed with them. */
-export class CheckpointMismatch extends Error {
-  override readonly name = "CheckpointMismatch";
-}
-
 /** A record with its uid settled (or not) and what learning it taught the directory. */
 interface Settled {
   record: BackfillRecord;
@@ -81,39 +68,15 @@ interface Settled {
   issues: string[];
 }
 
-function openCheckpoint(d: BackfillDeps, o: BackfillOptions, now: Date): Checkpoint {
-  const fresh = (): Checkpoint => ({
-    version: 1,
-    source: d.source.name,
-    target: d.target,
-    since: o.since?.toISOString() ?? null,
-    limit: o.limit ?? null,
-    started_at: now.toISOString(),
-    updated_at: now.toISOString(),
-    read_all: false,
-    totals: { read: 0, learned: 0 },
-    unresolved: [],
-    not_sent: [],
-    jobs: [],
-  });
-  if (o.dryRun) return fresh();
-  const existing = loadCheckpoint(d.checkpointPath);
-  if (o.restart) removeCheckpoint(d.checkpointPath, existing);
-  if (!existing || o.restart) return fresh();
-  const asked = { source: d.source.name, target: d.target, since: o.since?.toISOString() ?? null, limit: o.limit ?? null };
-  const differs = (Object.keys(asked) as (keyof typeof asked)[]).filter((k) => existing[k] !== asked[k]);
-  if (differs.length > 0) {
-    const was = differs.map((k) => `${k} ${JSON.stringify(existing[k])}`).join(", ");
-    throw new CheckpointMismatch(`The checkpoint ${d.checkpointPath} was made with ${was}: run with the same options to resume it, or add --restart to start over.`);
-  }
-  return existing;
-}
-
 /** Runs (or resumes) one backfill and resolves with its summary; never rejects for a failure of the run itself. */
 export async function runBackfill(d: BackfillDeps, o: BackfillOptions): Promise<Summary> {
   const now = d.now ?? Date.now;
   const startedAt = now();
-  const cp = openCheckpoint(d, o, new Date(startedAt));
+  const cp = openCheckpoint(
+    d.checkpointPath,
+    { source: d.source.name, target: d.target, since: o.since?.toISOString() ?? null, limit: o.limit ?? null },
+    { dryRun: o.dryRun, restart: o.restart, now: new Date(startedAt) },
+  );
   const source = d.source.name;
   const save = () => {
     if (!o.dryRun) saveCheckpoint(d.checkpointPath, cp);
