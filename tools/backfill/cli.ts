@@ -78,10 +78,22 @@ function sinceDate(value: string | undefined): Date | undefined {
   return new Date(ms);
 }
 
-/** The provider side of `source` on `target`, or an Error naming the setting to make. */
-function buildSource(name: "stripe" | "clerk", target: Target, waits: Waits): { source: BackfillSource; check: () => Promise<unknown>; close: () => Promise<void> } {
-  const { config, parameters } = target;
-  if (name === "stripe") {
+/** A source's provider side on a target: the source, a check that its key can be read, and its clean-up. */
+interface Built {
+  source: BackfillSource;
+  /** Reads the key (from SSM on a stage), so a missing one stops the run before anything is read. */
+  check: () => Promise<unknown>;
+  close: () => Promise<void>;
+  /** What the key is, for the hint when its SSM parameter is missing. */
+  key: string;
+}
+
+/**
+ * The sources the backfill knows, each built from the target's settings, or an Error naming the
+ * setting to make. A new source is its file in tools/backfill/ and one entry here.
+ */
+const SOURCES: Readonly<Record<"stripe" | "clerk", (target: Target, waits: Waits) => Built>> = {
+  stripe({ config, parameters }, waits) {
     if (!config.stripeApi) {
       throw new Error(
         "The Stripe backfill reads Stripe with a restricted read-only key (Read on Customers, Subscriptions and Invoices): set STRIPE_API_KEY, or STRIPE_API_KEY_PARAMETER naming an SSM parameter holding it.",
@@ -89,13 +101,19 @@ function buildSource(name: "stripe" | "clerk", target: Target, waits: Waits): { 
     }
     const getKey = secretGetter(config.stripeApi.key, parameters);
     const api = stripeApiWithKey(getKey, config.stripeApi.url);
-    return { source: stripeBackfillSource({ api, uidKeys: config.stripeUidMetadataKeys, waits }), check: getKey, close: async () => undefined };
-  }
-  if (!config.clerkApi) throw new Error("The Clerk backfill reads Clerk's Backend API with the instance's secret key: set CLERK_SECRET_KEY, or CLERK_SECRET_KEY_PARAMETER naming an SSM parameter holding it.");
-  const getKey = secretGetter(config.clerkApi.key, parameters);
-  const api = createClerkApi({ secretKey: getKey, keySetting: target.keySettings.clerk, apiUrl: config.clerkApi.url });
-  return { source: clerkBackfillSource({ api, config, waits }), check: getKey, close: () => api.close() };
-}
+    const source = stripeBackfillSource({ api, uidKeys: config.stripeUidMetadataKeys, waits });
+    return { source, check: getKey, close: async () => undefined, key: "Stripe's restricted read-only key (rk_live_…)" };
+  },
+  clerk({ config, parameters, keySettings }, waits) {
+    if (!config.clerkApi) {
+      throw new Error("The Clerk backfill reads Clerk's Backend API with the instance's secret key: set CLERK_SECRET_KEY, or CLERK_SECRET_KEY_PARAMETER naming an SSM parameter holding it.");
+    }
+    const getKey = secretGetter(config.clerkApi.key, parameters);
+    const api = createClerkApi({ secretKey: getKey, keySetting: keySettings.clerk, apiUrl: config.clerkApi.url });
+    return { source: clerkBackfillSource({ api, config, waits }), check: getKey, close: () => api.close(), key: "Clerk's secret key (sk_live_…)" };
+  },
+};
+const isSource = (name: string | undefined): name is keyof typeof SOURCES => name !== undefined && Object.hasOwn(SOURCES, name);
 
 /** A missing SSM parameter, with the command that puts it. */
 function parameterHint(err: unknown, what: string): Error {
@@ -137,7 +155,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const [name, ...extra] = positionals;
-  if (name !== "stripe" && name !== "clerk") throw new UsageError(name ? `Unknown source "${name}": backfill knows stripe and clerk.` : "Name a source: stripe or clerk.");
+  const known = Object.keys(SOURCES).join(" and ");
+  if (!isSource(name)) throw new UsageError(name ? `Unknown source "${name}": backfill knows ${known}.` : `Name a source: ${known}.`);
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
   const jobSize = positiveInt("job-size", o["job-size"]) ?? DEFAULT_JOB_SIZE;
   if (jobSize > MAX_JOB_USERS) throw new UsageError(`--job-size is at most ${MAX_JOB_USERS} (Fullstory's limit per job).`);
@@ -152,12 +171,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     budgetMs: RETRY_BUDGET_MS,
     onWait: (what, ms) => progress.note(`${what}: waiting ${(ms / 1000).toFixed(1)} s`),
   };
-  const built = buildSource(name, target, waits);
+  const built = SOURCES[name](target, waits);
   const progress = createProgress({ write: io.stderr, tty: io.tty, noun: `${built.source.noun}s` });
   for (const note of target.notes) progress.note(note);
   try {
     await built.check().catch((err: unknown) => {
-      throw parameterHint(err, name === "stripe" ? "Stripe's restricted read-only key (rk_live_…)" : "Clerk's secret key (sk_live_…)");
+      throw parameterHint(err, built.key);
     });
     const getKey = fullstoryKey(target);
     if (!dryRun && !getKey) throw new Error("Set FULLSTORY_API_KEY (or FULLSTORY_API_KEY_PARAMETER) to send, or add --dry-run to see what would be sent.");
