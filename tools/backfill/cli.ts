@@ -191,6 +191,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const batch =
       dryRun || !getKey ? undefined : createFullstoryBatch({ apiUrl, getApiKey: getKey, keySetting: target.keySettings.fullstory, ...(region ? { region } : {}), waits });
     const checkpointPath = o.checkpoint ?? defaultCheckpointPath(name, target.where);
+    const state = target.identityDirectory();
     progress.note(
       `Backfill of ${name} (${target.label})${dryRun ? ", dry run" : ""}: ${dryRun ? "nothing is sent" : `to ${apiUrl} (key: ${target.keySettings.fullstory}), checkpoint ${checkpointPath}`}`,
     );
@@ -199,7 +200,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         {
           source: built.source,
           ...(batch ? { batch } : {}),
-          ...(target.state ? { state: target.state } : {}),
+          ...(state ? { state } : {}),
           checkpointPath,
           target: target.label,
           progress,

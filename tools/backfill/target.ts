@@ -27,8 +27,8 @@ export interface Target {
   where: string;
   config: Config;
   parameters: ParameterStore;
-  /** The identity directory, when there is one to read and teach. */
-  state?: StateStore;
+  /** The identity directory, opened on first call, or undefined when there is none to read and teach. */
+  identityDirectory(): StateStore | undefined;
   /** Where each key comes from, for messages: a variable, or the SSM parameter. */
   keySettings: { fullstory: string; stripe: string; clerk: string };
   /** What the operator should know before the run (a stage without a state table). */
@@ -57,14 +57,16 @@ function keySettings(config: Config): Target["keySettings"] {
  */
 export function localTarget(env: NodeJS.ProcessEnv, { learn }: { learn: boolean }): Target {
   const config = loadConfig(env);
-  const hasStore = existsSync(path.join(config.dataDir, STORE_FILE));
-  const state = hasStore || learn ? openStateStore({ dir: config.dataDir }) : undefined;
+  let state: (StateStore & { close(): void }) | undefined;
   return {
     label: "local",
     where: "local",
     config,
     parameters: createParameterStore({ ttlMs: config.parameterTtlMs }),
-    ...(state ? { state } : {}),
+    identityDirectory() {
+      if (!state && (learn || existsSync(path.join(config.dataDir, STORE_FILE)))) state = openStateStore({ dir: config.dataDir });
+      return state;
+    },
     keySettings: keySettings(config),
     notes: [],
     close: () => state?.close(),
@@ -105,26 +107,25 @@ export function stageTarget(stage: string, env: NodeJS.ProcessEnv, outputsFile =
     STRIPE_API_KEY_PARAMETER: settings.parameters.stripeApiKey ?? `${PARAMETER_PREFIX}/${stage}/stripe-api-key`,
     CLERK_SECRET_KEY_PARAMETER: settings.parameters.clerkSecretKey,
   });
-  const notes: string[] = [];
-  let state: StateStore | undefined;
-  let client: DynamoDBClient | undefined;
-  if (outputs.stateTable) {
-    // The table is in the stage's region: the queues' URLs name it, so AWS_REGION need not.
-    const region = queueRegion(outputs.deadLetterQueueUrl);
-    client = new DynamoDBClient({ ...SDK_CLIENT_OPTIONS, ...(region ? { region } : {}) });
-    state = createDynamoStateStore({ tableName: outputs.stateTable, client });
-  } else {
-    notes.push(`${outputsFile} names no stateTableName (a deploy older than the state table): identities are neither read nor learned.`);
-  }
+  const { stateTable } = outputs;
+  let state: { store: StateStore; client: DynamoDBClient } | undefined;
   return {
     label: `stage ${stage}`,
     where: stage,
     config,
     parameters: createParameterStore({ ttlMs: config.parameterTtlMs }),
-    ...(state ? { state } : {}),
+    identityDirectory() {
+      if (!state && stateTable) {
+        // The table is in the stage's region: the queues' URLs name it, so AWS_REGION need not.
+        const region = queueRegion(outputs.deadLetterQueueUrl);
+        const client = new DynamoDBClient({ ...SDK_CLIENT_OPTIONS, ...(region ? { region } : {}) });
+        state = { store: createDynamoStateStore({ tableName: stateTable, client }), client };
+      }
+      return state?.store;
+    },
     keySettings: keySettings(config),
-    notes,
-    close: () => client?.destroy(),
+    notes: stateTable ? [] : [`${outputsFile} names no stateTableName (a deploy older than the state table): identities are neither read nor learned.`],
+    close: () => state?.client.destroy(),
   };
 }
 
