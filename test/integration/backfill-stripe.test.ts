@@ -128,34 +128,39 @@ describe("npm run backfill -- stripe", () => {
   });
 
   it("waits when Fullstory answers that too many jobs are in progress, and never holds more than it allows", async () => {
-    seedStripe(stripe, 600);
-    // Jobs take a while (their polls are 20, 40, 80, 160 ms apart): the next one is ready before.
-    fullstory.batch.pollsToFinish = 5;
+    seedStripe(stripe, 300);
+    // A job takes its four polls, 100, 200, 400 and 800 ms apart: the next one is ready well before.
+    fullstory.batch.pollsToFinish = 4;
     fullstory.batch.limits.inProgress = 1;
     try {
-      const { code, stderr } = await runInProcess(["stripe", "--job-size", "100", "--checkpoint", checkpoint()], env());
+      const { code, stderr } = await runInProcess(["stripe", "--job-size", "100", "--checkpoint", checkpoint()], env(), { firstPollMs: 100 });
       expect(code).toBe(0);
       expect(stderr).toMatch(/Fullstory POST \/v2\/users\/batch: Fullstory rate limit: waiting/);
     } finally {
       fullstory.batch.limits.inProgress = 200;
     }
     const jobs = [...fullstory.batch.jobs.values()];
-    expect(jobs).toHaveLength(6);
+    expect(jobs).toHaveLength(3);
     // Fullstory never held more than one job in progress (its 429 made the command wait).
     for (const job of jobs) {
       const at = Date.parse(job.created);
       expect(jobs.filter((j) => Date.parse(j.created) < at && Date.parse(j.finished ?? "9999") > at)).toEqual([]);
     }
-    expect(importsByUid().size).toBe(600);
+    expect(importsByUid().size).toBe(300);
   });
 
   it("keeps at most two jobs in progress: reading waits while two are unfinished", async () => {
     seedStripe(stripe, 1_000);
     fullstory.batch.pollsToFinish = 1_000;
     const stop = new AbortController();
-    // Job 1 polled ten times (about a second, its polls 1, 2, 4 … 512 ms apart) without finishing.
+    // Stopped once a third job is sealed and job 1 was then polled twice more without finishing (its
+    // polls doubling from 1 ms, that is as long again as it took to read three pages): time enough
+    // to read on, were reading not held.
+    let pollsAtThird: number | undefined;
     const watch = setInterval(() => {
-      if ((fullstory.batch.jobs.get([...fullstory.batch.jobs.keys()][0] ?? "")?.polls ?? 0) >= 10) stop.abort();
+      const polls = fullstory.batch.jobs.get([...fullstory.batch.jobs.keys()][0] ?? "")?.polls ?? 0;
+      if (pollsAtThird === undefined && existsSync(checkpoint()) && JSON.parse(readFileSync(checkpoint(), "utf8")).jobs.length >= 3) pollsAtThird = polls;
+      if (pollsAtThird !== undefined && polls >= pollsAtThird + 2) stop.abort();
     }, 10);
     const { code } = await runInProcess(["stripe", "--job-size", "100", "--checkpoint", checkpoint()], env(), { stop, firstPollMs: 1 }).finally(() => clearInterval(watch));
     expect(code).toBe(130);
