@@ -90,8 +90,8 @@ const STAGE_VARIABLES = [
 
 /**
  * A deployed stage: deliver's environment for the stage (its Fullstory key parameter, base URL,
- * data-center pin and uid settings), the Stripe API key's parameter (`stripeApiKey`, or
- * `/fullstory-bridge/<stage>/stripe-api-key` when the stage has no API mode), Clerk's secret key
+ * data-center pin and uid settings), the Stripe API key's parameter (`parameters.stripeApiKey`, else
+ * `/fullstory-bridge/<stage>/stripe-api-key`, with or without API mode), Clerk's secret key
  * parameter (`clerkSecretKey`), and the state table named in `outputsFile`, which must be the
  * stage's. The shell's URL overrides (`FULLSTORY_API_URL` when the stage sets no `apiUrl`,
  * `STRIPE_API_URL`, `CLERK_API_URL`) and AWS settings still apply. Throws naming what to fix.
@@ -104,7 +104,8 @@ export function stageTarget(stage: string, env: NodeJS.ProcessEnv, outputsFile =
   const config = loadConfig({
     ...shell,
     ...deliverEnvironment(settings),
-    STRIPE_API_KEY_PARAMETER: settings.parameters.stripeApiKey ?? `${PARAMETER_PREFIX}/${stage}/stripe-api-key`,
+    // A stage without API mode names no Stripe key for deliver; the backfill still reads one.
+    STRIPE_API_KEY_PARAMETER: settings.parameters.stripeApiKey ?? STAGES[stage]?.parameters?.stripeApiKey ?? `${PARAMETER_PREFIX}/${stage}/stripe-api-key`,
     CLERK_SECRET_KEY_PARAMETER: settings.parameters.clerkSecretKey,
   });
   const { stateTable } = outputs;
