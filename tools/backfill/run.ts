@@ -117,8 +117,8 @@ export async function runBackfill(d: BackfillDeps, o: BackfillOptions): Promise<
       job.state = "created";
       save();
       rmSync(file, { force: true });
-      d.progress.note(`job ${job.n}: ${job.users.toLocaleString("en-US")} users sent (Fullstory job ${job.id})`);
       update();
+      d.progress.note(`job ${job.n}: ${job.users.toLocaleString("en-US")} users sent (Fullstory job ${job.id})`);
     }
     const id = job.id as string;
     for (let wait = d.firstPollMs ?? FIRST_POLL_MS; ; wait = Math.min(wait * 2, POLL_CAP_MS)) {
@@ -133,8 +133,8 @@ export async function runBackfill(d: BackfillDeps, o: BackfillOptions): Promise<
         Object.assign(job, { state: "done", outcome: state.status, imported: state.imports, rejected: errors });
       }
       save();
-      d.progress.note(`job ${job.n}: ${job.outcome}, ${(job.imported ?? 0).toLocaleString("en-US")} imported, ${(job.rejected?.length ?? 0).toLocaleString("en-US")} rejected`);
       update();
+      d.progress.note(`job ${job.n}: ${job.outcome}, ${(job.imported ?? 0).toLocaleString("en-US")} imported, ${(job.rejected?.length ?? 0).toLocaleString("en-US")} rejected`);
       return;
     }
   };
