@@ -1,5 +1,6 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
+import { backfillRows, benchBackfill } from "./backfill";
 import { buildBundles, coldInit } from "./bundle";
 import { benchDeliver } from "./deliver";
 import { benchIngest, ingestAll, STRIPE_SECRET } from "./ingest";
@@ -7,7 +8,8 @@ import { signedStripePayloads } from "./payloads";
 
 /**
  * `npm run bench`: ingest cost per event against stripe's constructEvent, delivery throughput
- * against the official Fullstory SDK, cold init and size of the production bundles. Prints a table;
+ * against the official Fullstory SDK, cold init and size of the production bundles, and the
+ * backfill's throughput (bench/backfill.ts). Prints a table;
  * with `--json` the last line is one JSON object with every number. `--quick` is a seconds-long
  * run with few events, for checking that the benchmark itself works (its numbers mean little).
  * Everything runs on 127.0.0.1; every server it starts is stopped before it exits.
@@ -19,8 +21,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const { values: flags } = parseArgs({ options: { json: { type: "boolean" }, quick: { type: "boolean" } } });
 
 const SETTINGS = flags.quick
-  ? { ingestEvents: 48, rounds: 3, warmupRounds: 1, deliverRequests: 100, warmupRequests: 10, concurrency: 16, latencyMs: 20, processes: 2 }
-  : { ingestEvents: 1_000, rounds: 30, warmupRounds: 5, deliverRequests: 10_000, warmupRequests: 200, concurrency: 16, latencyMs: 20, processes: 12 };
+  ? { ingestEvents: 48, rounds: 3, warmupRounds: 1, deliverRequests: 100, warmupRequests: 10, concurrency: 16, latencyMs: 20, processes: 2, backfill: { customers: 200, users: 500 } }
+  : { ingestEvents: 1_000, rounds: 30, warmupRounds: 5, deliverRequests: 10_000, warmupRequests: 200, concurrency: 16, latencyMs: 20, processes: 12, backfill: { customers: 5_000, users: 10_000 } };
 
 /** The goals of the benchmark issue; reported, never asserted. */
 const GOALS = {
@@ -69,9 +71,13 @@ async function main() {
     latencyMs: SETTINGS.latencyMs,
   });
 
+  progress(`backfill: ${SETTINGS.backfill.customers} Stripe customers and ${SETTINGS.backfill.users} Clerk users through the batch import…`);
+  const backfill = await benchBackfill(SETTINGS.backfill);
+
   const result = {
     ingest,
     deliver,
+    backfill,
     cold_init_ms: cold,
     bundle_kb: bundles.kb,
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", node: process.version, platform: `${process.platform} ${process.arch}` },
@@ -84,6 +90,7 @@ async function main() {
 type Result = {
   ingest: Awaited<ReturnType<typeof benchIngest>>;
   deliver: Awaited<ReturnType<typeof benchDeliver>>;
+  backfill: Awaited<ReturnType<typeof benchBackfill>>;
   cold_init_ms: { ingest: number; deliver: number };
   bundle_kb: { ingest: number; deliver: number };
   machine: { cpus: number; cpu: string; node: string; platform: string };
@@ -100,6 +107,7 @@ function printTable(r: Result) {
     ["cold init deliver (ms)", String(r.cold_init_ms.deliver), "", `≤ ${GOALS.coldDeliverMs}`, met(r.cold_init_ms.deliver <= GOALS.coldDeliverMs)],
     ["bundle ingest (KB)", String(r.bundle_kb.ingest), "", `≤ ${GOALS.ingestKb}`, met(r.bundle_kb.ingest <= GOALS.ingestKb)],
     ["bundle deliver (KB)", String(r.bundle_kb.deliver), "", "", ""],
+    ...backfillRows(r.backfill),
   ];
   const header: [string, string, string, string, string] = ["metric", "bridge", "reference", "goal", "met"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
@@ -110,6 +118,7 @@ function printTable(r: Result) {
   console.log(
     `\n${r.ingest.events} events × ${r.ingest.rounds} rounds (median body ${r.ingest.payload_bytes_median} B); ` +
       `${r.deliver.requests} upserts at concurrency ${r.deliver.concurrency}, ${r.deliver.latency_ms} ms latency; ` +
+      `backfill of ${r.backfill.stripe.customers} customers (${r.backfill.stripe.jobs} job) and ${r.backfill.clerk.users} users (${r.backfill.clerk.jobs} jobs); ` +
       `${r.machine.cpus} × ${r.machine.cpu}, Node ${r.machine.node}, ${r.machine.platform}`,
   );
 }

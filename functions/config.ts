@@ -52,6 +52,12 @@ export interface Config {
   stage?: string;
   /** Lifecycle events (`FULLSTORY_EVENTS`, off by default) and their names (`FULLSTORY_EVENT_NAMES`). */
   events: EventSettings;
+  /**
+   * Clerk's Backend API, read by `npm run backfill -- clerk` only: the instance's secret key, inline
+   * (`CLERK_SECRET_KEY`) or in an SSM parameter (`CLERK_SECRET_KEY_PARAMETER`); `url` is
+   * `CLERK_API_URL` (a loopback fake in tests). Unset: the key is not configured.
+   */
+  clerkApi?: { key: SecretSetting; url: string };
   parameterTtlMs: number;
   dataDir: string;
   host: string;
@@ -151,6 +157,9 @@ const EnvSchema = z.object({
   STRIPE_API_KEY: optionalText,
   STRIPE_API_KEY_PARAMETER: optionalText,
   STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal("").transform(() => undefined)),
+  CLERK_SECRET_KEY: optionalText,
+  CLERK_SECRET_KEY_PARAMETER: optionalText,
+  CLERK_API_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal("").transform(() => undefined)),
   BRIDGE_DEAD_LETTER_QUEUE_URL: optionalText,
   BRIDGE_DATA_DIR: optionalText,
   HOST: optionalText,
@@ -223,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // The keys searched for a uid in a provider's free-form metadata unless a setting lists others.
   const keysOr = (value: string | undefined) => (value ? splitList(value) : ["fullstory_uid", "user_id"]);
   const stripeApiKey = secretSetting(e.STRIPE_API_KEY, e.STRIPE_API_KEY_PARAMETER, "STRIPE_API_KEY");
+  const clerkSecretKey = secretSetting(e.CLERK_SECRET_KEY, e.CLERK_SECRET_KEY_PARAMETER, "CLERK_SECRET_KEY");
   return {
     live: e.BRIDGE_LIVE,
     maxBodyBytes: e.BRIDGE_MAX_BODY_BYTES,
@@ -246,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.BRIDGE_STAGE ? { stage: e.BRIDGE_STAGE } : {}),
     ...(stripeApiKey ? { stripeApi: { key: stripeApiKey, url: (e.STRIPE_API_URL ?? "https://api.stripe.com").replace(/\/+$/, "") } } : {}),
     events: eventSettings(e.FULLSTORY_EVENTS, eventNames(e.FULLSTORY_EVENT_NAMES)),
+    ...(clerkSecretKey ? { clerkApi: { key: clerkSecretKey, url: (e.CLERK_API_URL ?? "https://api.clerk.com").replace(/\/+$/, "") } } : {}),
     parameterTtlMs: e.BRIDGE_PARAMETER_TTL_SECONDS * 1000,
     dataDir: e.BRIDGE_DATA_DIR ?? ".bridge",
     host: e.HOST ?? "127.0.0.1",

@@ -46,6 +46,7 @@ export const StageOverridesSchema = z.strictObject({
     .strictObject({
       fullstoryApiKey: ParameterName.optional(),
       stripeApiKey: ParameterName.optional(),
+      clerkSecretKey: ParameterName.optional(),
       stripe: ParameterName.optional(),
       clerk: ParameterName.optional(),
       standard: ParameterName.optional(),
@@ -100,7 +101,16 @@ export interface StageSettings {
   sources: SourceName[];
   region?: DataCenter;
   apiUrl?: string;
-  parameters: { fullstoryApiKey: string; stripeApiKey?: string; secrets: { source: SourceName; name: string }[] };
+  parameters: {
+    fullstoryApiKey: string;
+    stripeApiKey?: string;
+    /**
+     * Clerk's secret key, read only by `npm run backfill -- clerk --stage <stage>` with the
+     * operator's credentials: no function is given it or may read it.
+     */
+    clerkSecretKey: string;
+    secrets: { source: SourceName; name: string }[];
+  };
   parameterKmsKey: string;
   stripeUidMetadataKeys?: string[];
   clerkUidField?: "id" | "external_id";
@@ -176,6 +186,7 @@ export function stageSettings(stage: string, overrides: unknown = {}): StageSett
     parameters: {
       fullstoryApiKey: o.parameters?.fullstoryApiKey ?? defaultName("fullstory-api-key"),
       ...(o.stripeApi ? { stripeApiKey: o.parameters?.stripeApiKey ?? defaultName("stripe-api-key") } : {}),
+      clerkSecretKey: o.parameters?.clerkSecretKey ?? defaultName("clerk-secret-key"),
       secrets: sources.map((source) => ({ source, name: o.parameters?.[source] ?? defaultName(`${source}-webhook-secret`) })),
     },
     // SecureStrings put without `--key-id` are encrypted with the account's AWS managed key for SSM.

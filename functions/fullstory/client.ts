@@ -55,7 +55,7 @@ export const DEADLINE_CODE = "deadline";
 // Transport failures worth another try, by undici's stable error codes (and Node's socket codes,
 // which undici passes through for refused or reset connections).
 // https://undici.nodejs.org/#/docs/api/Errors
-const RETRYABLE_CODES = new Set([
+export const RETRYABLE_CODES = new Set([
   "UND_ERR_CONNECT_TIMEOUT",
   "UND_ERR_HEADERS_TIMEOUT",
   "UND_ERR_BODY_TIMEOUT",

@@ -22,10 +22,18 @@ export interface UpsertRequestInput {
 }
 
 /**
+ * The headers of every request to Fullstory's V2 API: the key verbatim after `Basic` (Fullstory's
+ * scheme, not base64 of user:pass), JSON, and the integration's name.
+ * https://developer.fullstory.com/server/v2/authentication/
+ */
+export function fullstoryHeaders(apiKey: string): Record<string, string> {
+  return { authorization: `Basic ${apiKey}`, "content-type": "application/json", "integration-source": "fullstory-webhook-bridge" };
+}
+
+/**
  * Builds the Fullstory V2 create-or-update user request (`POST /v2/users`), pure and testable
- * without HTTP, with its Idempotency-Key (see `idempotencyKey`). The key goes verbatim after `Basic` (Fullstory's scheme, not base64 of user:pass).
+ * without HTTP, with its Idempotency-Key (see `idempotencyKey`).
  * https://developer.fullstory.com/server/users/create-user/
- * https://developer.fullstory.com/server/v1/getting-started
  */
 export function buildUpsertRequest({ apiUrl, apiKey, upsert, source, eventId }: UpsertRequestInput): FullstoryRequest {
   const body = JSON.stringify(upsert);
@@ -52,19 +60,14 @@ export function buildEventRequest({ apiUrl, apiKey, event, uid, source, eventId 
   return post(apiUrl, "/v2/events", apiKey, idempotencyKey(source, `${eventId}\nevent\n${event.name}`, uid, body), body);
 }
 
-/** A JSON POST to `path` under the base URL (a path prefix of the base is kept). The key goes verbatim after `Basic`. */
+/** A JSON POST to `path` under the base URL (a path prefix of the base is kept), with Fullstory's headers. */
 function post(apiUrl: string, path: string, apiKey: string, key: string, body: string): FullstoryRequest {
   const url = new URL(apiUrl);
   return {
     origin: url.origin,
     path: `${url.pathname.replace(/\/+$/, "")}${path}`,
     method: "POST",
-    headers: {
-      authorization: `Basic ${apiKey}`,
-      "content-type": "application/json",
-      "idempotency-key": key,
-      "integration-source": "fullstory-webhook-bridge",
-    },
+    headers: { ...fullstoryHeaders(apiKey), "idempotency-key": key },
     body,
   };
 }

@@ -25,7 +25,12 @@ const EmailAddressSchema = z.object({
   verification: z.object({ status: z.string() }).nullish(),
 });
 
-const UserSchema = z.object({
+/**
+ * The parts of Clerk's User object the mapping reads: the `data` of `user.created` and
+ * `user.updated`, and each entry `GET /v1/users` returns (read by `npm run backfill -- clerk`).
+ * https://clerk.com/docs/reference/backend-api/tag/users/get/users
+ */
+export const ClerkUserSchema = z.object({
   id: z.string().min(1),
   external_id: z.string().nullish(),
   primary_email_address_id: z.string().nullish(),
@@ -49,11 +54,11 @@ const Envelope = { object: z.literal("event"), timestamp: EpochMs.optional(), in
 const EnvelopeSchema = z.object({ ...Envelope, type: z.string().min(1) });
 
 const ClerkEventSchema = z.discriminatedUnion("type", [
-  z.object({ ...Envelope, type: z.enum(["user.created", "user.updated"]), data: UserSchema }),
+  z.object({ ...Envelope, type: z.enum(["user.created", "user.updated"]), data: ClerkUserSchema }),
   z.object({ ...Envelope, type: z.literal("user.deleted"), data: DeletedUserSchema }),
 ]);
 export type ClerkEvent = z.infer<typeof ClerkEventSchema>;
-type ClerkUser = z.infer<typeof UserSchema>;
+export type ClerkUser = z.infer<typeof ClerkUserSchema>;
 
 const isMapped = (type: string): type is ClerkMappedType => (CLERK_MAPPED_EVENT_TYPES as readonly string[]).includes(type);
 

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createBatchFake, type BatchFake } from "./fullstory-batch-fake";
 
 /**
  * A Fullstory V2 users and events API fake on loopback, built from Fullstory's own OpenAPI
@@ -12,6 +13,7 @@ import { fileURLToPath } from "node:url";
  * examples. It upserts by uid with a last-write-wins property merge, records events, checks Basic
  * auth against a set of keys, replays idempotent requests, injects faults, and counts requests and
  * TCP connections.
+ * The batch user import (`/v2/users/batch…`) is in fullstory-batch-fake.ts, over the same users.
  */
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -137,6 +139,8 @@ export interface FullstoryFake {
   readonly connections: number;
   /** Forgets every saved Idempotency-Key answer, as Fullstory does after 24 hours. */
   forgetIdempotencyKeys(): void;
+  /** The batch import's jobs, settings and faults. */
+  batch: BatchFake;
   stop(): Promise<void>;
 }
 
@@ -152,7 +156,7 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
   let connections = 0;
   let nextId = 1;
 
-  const fake: Omit<FullstoryFake, "url" | "connections" | "stop" | "forgetIdempotencyKeys"> = {
+  const fake: Omit<FullstoryFake, "url" | "connections" | "stop" | "forgetIdempotencyKeys" | "batch"> = {
     validKeys: new Set(keys),
     faults: [],
     latencyMs: 0,
@@ -217,6 +221,16 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
     return user;
   };
 
+  const batch = createBatchFake({
+    validKeys: () => fake.validKeys,
+    validate: (user) => validate(user),
+    upsert: (user) => {
+      const saved = upsert(user, fake.users.get(String(user.uid)));
+      return { id: saved.id, uid: saved.uid, email: saved.email, display_name: saved.display_name, properties: saved.properties };
+    },
+    specError,
+  });
+
   const handle = async (req: IncomingMessage, res: ServerResponse, raw: string) => {
     const url = new URL(req.url ?? "/", "http://fake");
     const record: RecordedRequest = { method: req.method ?? "", path: url.pathname, status: 0, replayed: false };
@@ -230,6 +244,10 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
       res.end(JSON.stringify(body));
     };
 
+    if (url.pathname === "/v2/users/batch" || url.pathname.startsWith("/v2/users/batch/")) {
+      if (fake.latencyMs > 0) await delay(fake.latencyMs);
+      return batch.handle(req, res, raw, send);
+    }
     record.body = parseObject(raw);
     const named = record.body?.uid ?? (record.body?.user as Json | undefined)?.uid;
     record.uid = typeof named === "string" ? named : undefined;
@@ -319,6 +337,7 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 
   return Object.defineProperties(fake as FullstoryFake, {
+    batch: { value: batch.batch },
     url: { value: `http://127.0.0.1:${(server.address() as AddressInfo).port}` },
     connections: { get: () => connections },
     forgetIdempotencyKeys: { value: () => saved.clear() },

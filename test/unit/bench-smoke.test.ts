@@ -33,6 +33,10 @@ describe("npm run bench -- --quick --json", () => {
         fullstory_connections: aNumber,
         ssm_calls: aNumber,
       },
+      backfill: {
+        stripe: { customers: aNumber, customers_per_s: aNumber, fullstory_requests_per_1000: aNumber, stripe_requests_per_customer: aNumber },
+        clerk: { users: aNumber, users_per_s: aNumber, fullstory_requests_per_1000: aNumber, clerk_requests_per_1000: aNumber },
+      },
       cold_init_ms: { ingest: aNumber, deliver: aNumber },
       bundle_kb: { ingest: aNumber, deliver: aNumber },
     });

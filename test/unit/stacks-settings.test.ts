@@ -11,6 +11,7 @@ describe("stage settings", () => {
     expect(s.sources).toEqual(["stripe", "clerk", "standard", "paddle", "chargebee", "lemonsqueezy", "polar", "workos"]);
     expect(s.parameters).toEqual({
       fullstoryApiKey: "/fullstory-bridge/dev/fullstory-api-key",
+      clerkSecretKey: "/fullstory-bridge/dev/clerk-secret-key",
       secrets: [
         { source: "stripe", name: "/fullstory-bridge/dev/stripe-webhook-secret" },
         { source: "clerk", name: "/fullstory-bridge/dev/clerk-webhook-secret" },
@@ -24,6 +25,16 @@ describe("stage settings", () => {
     });
     expect(s.parameterKmsKey).toBe("alias/aws/ssm");
     expect(s.region).toBeUndefined();
+  });
+
+  it("names Clerk's secret key for the backfill, under the stage's prefix or an override, and gives it to neither function", () => {
+    expect(stageSettings("prod", { parameters: { clerkSecretKey: "/shared/clerk-secret-key" } }).parameters.clerkSecretKey).toBe("/shared/clerk-secret-key");
+    // Only `npm run backfill -- clerk --stage` reads it, with the operator's credentials: the
+    // stacks test checks that no function's policy names it.
+    const s = stageSettings("dev", { stripeApi: true });
+    const environments = JSON.stringify([ingestEnvironment(s), deliverEnvironment(s)]);
+    expect(environments).not.toContain("clerk-secret-key");
+    expect(environments).not.toContain("CLERK_SECRET_KEY");
   });
 
   it("treats production and prod, and only those, as production stages that are live by default", () => {

@@ -16,6 +16,24 @@ export interface StripeApi {
   paidInvoices(customerId: string, options?: StripeCallOptions): Promise<Invoice[]>;
   invoice(id: string, options?: StripeCallOptions): Promise<Invoice | undefined>;
   charge(id: string, options?: StripeCallOptions): Promise<Charge | undefined>;
+  /**
+   * One page of the account's customers, newest first, as Stripe lists them (deleted ones are not
+   * listed): after the customer `startingAfter`, created at or after `createdGte` (seconds). For
+   * `npm run backfill`. https://docs.stripe.com/api/customers/list
+   */
+  customers(page: CustomerPageRequest, options?: StripeCallOptions): Promise<CustomerPage>;
+}
+
+export interface CustomerPageRequest {
+  /** 1 to 100. */
+  limit: number;
+  startingAfter?: string;
+  createdGte?: number;
+}
+
+export interface CustomerPage {
+  data: Customer[];
+  hasMore: boolean;
 }
 
 export interface StripeCallOptions {
@@ -53,5 +71,6 @@ export function stripeApiWithKey(getKey: () => Promise<string>, apiUrl: string):
     paidInvoices: async (id, o) => (await api()).paidInvoices(id, o),
     invoice: async (id, o) => (await api()).invoice(id, o),
     charge: async (id, o) => (await api()).charge(id, o),
+    customers: async (page, o) => (await api()).customers(page, o),
   };
 }

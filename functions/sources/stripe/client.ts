@@ -89,6 +89,15 @@ export function createStripeApi({ apiKey, apiUrl, timeoutMs = DEFAULT_TIMEOUT_MS
     },
     invoice: (id, options) => one(InvoiceSchema, () => stripe.invoices.retrieve(id, {}, request(options))),
     charge: (id, options) => one(ChargeSchema, () => stripe.charges.retrieve(id, {}, request(options))),
+    async customers({ limit, startingAfter, createdGte }, options) {
+      const page = await call(() =>
+        stripe.customers.list(
+          { limit, ...(startingAfter ? { starting_after: startingAfter } : {}), ...(createdGte === undefined ? {} : { created: { gte: createdGte } }) },
+          request(options),
+        ),
+      );
+      return { data: z.array(CustomerSchema).parse(plain(page?.data ?? [])), hasMore: page?.has_more ?? false };
+    },
   };
 }
 

@@ -5,7 +5,7 @@ import type { StripeApi, StripeCallOptions } from "./api";
 import { customerPatch, deletedCustomerPatch, firstUid, fromMetadata, paymentFailedPatch, paymentPatch, refundPatch, subscriptionPatch } from "./mapping";
 import { REFRESH } from "./normalise";
 import { normaliseStripe } from "./normalise";
-import { OBJECT_SCHEMAS, type StripeData, type StripeEventType, type Subscription } from "./schema";
+import { OBJECT_SCHEMAS, type Invoice, type StripeData, type StripeEventType, type Subscription } from "./schema";
 
 /**
  * Stripe's current state of what an event is about, for API mode. A state fetched for a whole
@@ -46,6 +46,17 @@ function withoutPerson({ email: _email, display_name: _name, ...patch }: UserPat
 }
 
 /**
+ * The last-payment family's state from the customer's paid invoices, newest first: the newest
+ * payment above 0 (see paymentPatch; none yet leaves last_payment_* alone), without the invoice's
+ * copy of the person. `eventAt` stands in for an invoice without `paid_at`. Undefined when there is
+ * no paid invoice. Shared by API mode and `npm run backfill`.
+ */
+export function lastPaymentPatch(invoices: readonly Invoice[], eventAt: number): UserPatch | undefined {
+  const paid = invoices.find((invoice) => invoice.amount_paid > 0) ?? invoices[0];
+  return paid ? withoutPerson(paymentPatch(paid, new Date(eventAt).toISOString())) : undefined;
+}
+
+/**
  * The same calls asked twice in one batch answered once: several events of one customer (its
  * `customer.updated`, the uid lookup of its invoice) cost one request.
  */
@@ -71,6 +82,8 @@ function memo(api: StripeApi): StripeApi {
     paidInvoices: once("paidInvoices", api.paidInvoices),
     invoice: once("invoice", api.invoice),
     charge: once("charge", api.charge),
+    // Pages of customers are backfill's, read once each: nothing to share.
+    customers: api.customers,
   };
 }
 
@@ -126,10 +139,8 @@ export function createStripeRefresher(api: StripeApi, config: Config, now: () =>
           return subscription ? family(subscriptionPatch(subscription)) : "missing";
         }
         case REFRESH.paidInvoices: {
-          const invoices = await stripe.paidInvoices(refresh.id, options);
-          // The newest payment above 0 (see paymentPatch); none yet leaves last_payment_* alone.
-          const paid = invoices.find((invoice) => invoice.amount_paid > 0) ?? invoices[0];
-          return paid ? family(withoutPerson(paymentPatch(paid, iso(eventAt)))) : "missing";
+          const patch = lastPaymentPatch(await stripe.paidInvoices(refresh.id, options), eventAt);
+          return patch ? family(patch) : "missing";
         }
         case REFRESH.invoice: {
           const invoice = await stripe.invoice(refresh.id, options);
