@@ -64,6 +64,8 @@ export interface BurstUsage {
   dynamo_read_units: number;
   dynamo_write_units: number;
   ssm_calls: number;
+  /** Bytes of the log lines both functions wrote (Lambda's own START, END and REPORT lines not counted). */
+  log_bytes: number;
 }
 
 export interface BurstResult {
@@ -145,7 +147,10 @@ export async function benchBurst(opts: BurstOptions): Promise<BurstResult> {
 
     // Each deliver log line ends one message: delivered (written, alone or merged) or stale (already covered).
     const ended = new Map<string, { at: number; outcome: string }>();
+    let logBytes = 0;
+    const countLine = (line: string) => void (logBytes += Buffer.byteLength(line) + 1);
     const logger = createLogger((line) => {
+      countLine(line);
       if (!line.includes('"msg":"deliver"')) return;
       const { event_id: id, outcome } = JSON.parse(line) as { event_id: string; outcome: string };
       if (outcome === "failed" || outcome === "deferred") return;
@@ -155,7 +160,7 @@ export async function benchBurst(opts: BurstOptions): Promise<BurstResult> {
       config,
       queue: sqsQueueFromConfig(config, appSqs),
       secrets: createSecretsReader(config, createParameterStore({ ttlMs: config.parameterTtlMs, client: ssmClient })),
-      log: createLogger(() => {}),
+      log: createLogger(countLine),
     }));
     container = deployedDeliverDeps(config, { sqs: appSqs, dynamo: dynamo.client, ssm: ssmClient, logger });
     const deliver = createDeliverHandler(() => container as NonNullable<typeof container>);
@@ -214,6 +219,7 @@ export async function benchBurst(opts: BurstOptions): Promise<BurstResult> {
     const billed = (list: number[]) => list.reduce((sum, ms) => sum + Math.ceil(ms), 0);
     const counted = { ...tally, calls: { ...tally.calls } };
     const ssmCalls = ssm.calls;
+    const burstLogBytes = logBytes;
 
     const quietMs: number[] = [];
     for (let k = 0; k < INGEST_SAMPLE; k++) {
@@ -247,6 +253,7 @@ export async function benchBurst(opts: BurstOptions): Promise<BurstResult> {
         dynamo_read_units: counted.dynamoReadUnits,
         dynamo_write_units: counted.dynamoWriteUnits,
         ssm_calls: ssmCalls,
+        log_bytes: burstLogBytes,
       },
       aws_calls: counted.calls,
     };

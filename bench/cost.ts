@@ -11,12 +11,16 @@ export interface CostPerMillion {
   sqs: number;
   dynamodb: number;
   ssm_kms: number;
+  cloudwatch_logs: number;
 }
 
+const GB = 2 ** 30;
+
 /**
- * What a million events cost at `prices`, scaled from the requests and the billed Lambda time
- * `usage` counted for `events` events, both functions at `memoryMb`. The SSM calls are those of
- * the run's containers (one of each): on Lambda they grow with the containers, not the events.
+ * What a million events cost at `prices`, scaled from the requests, the billed Lambda time and the
+ * log bytes `usage` counted for `events` events, both functions at `memoryMb`. The SSM calls are
+ * those of the run's containers (one of each): on Lambda they grow with the containers, not the
+ * events. Not counted: data sent out to Fullstory and Stripe, storage, alarms, free tiers.
  */
 export function costPerMillion(usage: BurstUsage, events: number, memoryMb: number, prices: Prices): CostPerMillion {
   const perMillion = (count: number, pricePerMillion: number) => (count / events) * pricePerMillion;
@@ -28,6 +32,7 @@ export function costPerMillion(usage: BurstUsage, events: number, memoryMb: numb
     sqs: perMillion(usage.sqs_requests, prices.sqsFifoPerMillionRequests),
     dynamodb: perMillion(usage.dynamo_read_units, prices.dynamoPerMillionReadUnits) + perMillion(usage.dynamo_write_units, prices.dynamoPerMillionWriteUnits),
     ssm_kms: perMillion(usage.ssm_calls, prices.ssmStandardGetParameter + prices.kmsPerTenThousandRequests * 100),
+    cloudwatch_logs: ((usage.log_bytes / events) * 1e6 / GB) * prices.cloudWatchLogsPerGbIngested,
   };
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
   const rounded = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, round(v, 4)])) as Omit<CostPerMillion, "usd_per_million_events">;

@@ -28,10 +28,11 @@ const burstFields = {
     dynamo_read_units: aNumber,
     dynamo_write_units: aNumber,
     ssm_calls: aNumber,
+    log_bytes: aNumber,
   },
 };
 
-const costFields = { usd_per_million_events: aNumber, api_gateway: aNumber, lambda_requests: aNumber, lambda_duration: aNumber, sqs: aNumber, dynamodb: aNumber, ssm_kms: aNumber };
+const costFields = { usd_per_million_events: aNumber, api_gateway: aNumber, lambda_requests: aNumber, lambda_duration: aNumber, sqs: aNumber, dynamodb: aNumber, ssm_kms: aNumber, cloudwatch_logs: aNumber };
 
 describe("npm run bench -- --quick --json", () => {
   it("ends with one JSON line carrying every reported field, and exits by itself", async () => {
