@@ -3,7 +3,7 @@ import Stripe from "stripe";
 import { loadConfig } from "../functions/config";
 import { createIngestHandler } from "../functions/ingest";
 import { createLogger } from "../functions/log";
-import type { QueueMessage } from "../functions/message";
+import type { QueueEntry, QueueMessage } from "../functions/message";
 import { createParameterStore } from "../functions/parameters";
 import type { DeadLetter, QueuePort } from "../functions/queue/port";
 import { createSecretsReader } from "../functions/secrets";
@@ -12,11 +12,14 @@ import { median, round } from "./stats";
 
 export const STRIPE_SECRET = "whsec_benchmark_signing_secret_0123456789";
 
-/** The queue replaced by memory: what is measured is ingest's own work up to the send. */
-export function memoryQueue(): QueuePort & { sent: QueueMessage[]; deadLetters: DeadLetter[] } {
-  const sent: QueueMessage[] = [];
+/**
+ * The queue replaced by memory: what is measured is ingest's own work up to the send. Entries are
+ * kept as sent; reading them back is the caller's work, not ingest's.
+ */
+export function memoryQueue(): QueuePort & { sent: QueueEntry[]; deadLetters: DeadLetter[] } {
+  const sent: QueueEntry[] = [];
   const deadLetters: DeadLetter[] = [];
-  return { sent, deadLetters, send: async (entry) => void sent.push(JSON.parse(entry.body) as QueueMessage), deadLetter: async (l) => void deadLetters.push(l) };
+  return { sent, deadLetters, send: async (entry) => void sent.push(entry), deadLetter: async (l) => void deadLetters.push(l) };
 }
 
 /**
@@ -73,7 +76,7 @@ export async function ingestAll(payloads: SignedPayload[]): Promise<QueueMessage
     if (res.statusCode !== 202) throw new Error(`ingest answered ${res.statusCode} ${res.body ?? ""} to a bench payload`);
   }
   if (queue.deadLetters.length > 0) throw new Error("a bench payload had no Fullstory uid");
-  return queue.sent;
+  return queue.sent.map((entry) => JSON.parse(entry.body) as QueueMessage);
 }
 
 export interface IngestResult {

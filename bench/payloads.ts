@@ -300,11 +300,16 @@ const MIX = [
   "customer.subscription.trial_will_end",
 ] as const;
 
-/** Event `i` of the stream, for customer `i % users`, as Stripe would send it (envelope included). */
-export function stripeEventBody(i: number, users: number): string {
+/** The id of event `i` of the stream. */
+export const stripeEventId = (i: number): string => `evt_${pad(i, 24)}`;
+
+/**
+ * Event `i` of the stream, for customer `i % users`, as Stripe would send it (envelope included),
+ * created at `created` (seconds; by default a minute after the one before, from 2026-01-01).
+ */
+export function stripeEventBody(i: number, users: number, created = T0 + i * 60): string {
   const u = i % users;
   const type = MIX[i % MIX.length] ?? MIX[0];
-  const created = T0 + i * 60;
   // How many items or lines: varied per pass over the mix, so every type comes in several sizes.
   const parts = Math.floor(i / MIX.length);
   let object: Json;
@@ -320,7 +325,7 @@ export function stripeEventBody(i: number, users: number): string {
     if (type === "customer.updated") previous = { address: null, email: `old${u}@example.com`, metadata: { workspace_slug: null } };
   }
   return JSON.stringify({
-    id: `evt_${pad(i, 24)}`,
+    id: stripeEventId(i),
     object: "event",
     api_version: "2025-03-31.basil",
     created,
@@ -338,16 +343,14 @@ export interface SignedPayload {
   signature: string;
 }
 
-/**
- * `count` signed bodies (events `first`…), each signed by the official `stripe` library with
- * `secret` at `timestamp` (seconds). Throws if a body falls outside PAYLOAD_BYTES.
- */
+/** `body` signed by the official `stripe` library with `secret` at `timestamp` (seconds). Throws if it falls outside PAYLOAD_BYTES. */
+export function signStripe(body: string, secret: string, timestamp: number): SignedPayload {
+  const bytes = Buffer.byteLength(body);
+  if (bytes < PAYLOAD_BYTES.min || bytes > PAYLOAD_BYTES.max) throw new Error(`a bench payload is ${bytes} bytes, outside 2–8 KB`);
+  return { body, signature: stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp }) };
+}
+
+/** `count` signed bodies (events `first`…), each signed with `secret` at `timestamp` (seconds), see signStripe. */
 export function signedStripePayloads(opts: { count: number; first?: number; users: number; secret: string; timestamp: number }): SignedPayload[] {
-  return Array.from({ length: opts.count }, (_, k) => {
-    const body = stripeEventBody((opts.first ?? 0) + k, opts.users);
-    const bytes = Buffer.byteLength(body);
-    if (bytes < PAYLOAD_BYTES.min || bytes > PAYLOAD_BYTES.max) throw new Error(`bench payload ${k} is ${bytes} bytes, outside 2–8 KB`);
-    const signature = stripe.webhooks.generateTestHeaderString({ payload: body, secret: opts.secret, timestamp: opts.timestamp });
-    return { body, signature };
-  });
+  return Array.from({ length: opts.count }, (_, k) => signStripe(stripeEventBody((opts.first ?? 0) + k, opts.users), opts.secret, opts.timestamp));
 }

@@ -84,16 +84,7 @@ export async function deliverBatch(messages: InboundMessage[], deps: DeliverDeps
     return result(messages, failed, deferred);
   }
 
-  // What the batch teaches the directory is learned first, in queue order: a uid that changed
-  // applies to every event of the batch resolved through the account, whichever group it is in.
-  for (const { message: q } of decoded) {
-    if (q.uid === null || q.subject === undefined || !deps.state) continue;
-    try {
-      await learn(deps, q.source, q.subject, q.uid, batch);
-    } catch (err) {
-      deps.logger.warn("identity not learned", { source: q.source, error: isBridgeError(err) ? err.code : "unexpected" });
-    }
-  }
+  await learnFirst(decoded, batch, deps);
 
   const groups = new Map<string, Decoded[]>();
   for (const d of decoded) groups.set(d.m.groupId, [...(groups.get(d.m.groupId) ?? []), d]);
@@ -114,12 +105,41 @@ export async function deliverBatch(messages: InboundMessage[], deps: DeliverDeps
     for (let group = queue.shift(); group; group = queue.shift()) await runGroup(group);
   });
   await Promise.all(workers);
+  await Promise.all(batch.releasing);
   return result(messages, failed, deferred);
 }
 
 function result(messages: InboundMessage[], failed: Set<string>, deferred: Set<string>): BatchResult {
   const ids = (set: Set<string>) => messages.filter((m) => set.has(m.id)).map((m) => m.id);
   return { failedIds: ids(failed), deferredIds: ids(deferred) };
+}
+
+/**
+ * What the batch teaches the directory is learned before anything is delivered: a uid that changed
+ * applies to every event of the batch resolved through the account, whichever group it is in. Each
+ * account's uids are learned in queue order (the last one named wins), different accounts at once:
+ * each is a round trip to the state store, and a batch of new customers would otherwise wait on
+ * ten of them one after the other.
+ */
+async function learnFirst(decoded: Decoded[], batch: BatchState, deps: DeliverDeps): Promise<void> {
+  if (!deps.state) return;
+  const bySubject = new Map<string, QueueMessage[]>();
+  for (const { message: q } of decoded) {
+    if (q.uid === null || q.subject === undefined) continue;
+    const key = stateKey(q.source, q.subject);
+    bySubject.set(key, [...(bySubject.get(key) ?? []), q]);
+  }
+  await Promise.all(
+    [...bySubject.values()].map(async (messages) => {
+      for (const q of messages) {
+        try {
+          await learn(deps, q.source, q.subject as string, q.uid as string, batch);
+        } catch (err) {
+          deps.logger.warn("identity not learned", { source: q.source, error: isBridgeError(err) ? err.code : "unexpected" });
+        }
+      }
+    }),
+  );
 }
 
 /** The batch's view of the state store: every uid and watermark it may need, in one read. */
@@ -130,13 +150,16 @@ async function batchState(decoded: Decoded[], deps: DeliverDeps): Promise<BatchS
     return refreshers.get(source);
   };
   const empty: StateSnapshot = { uids: new Map(), watermarks: new Map(), sent: new Set() };
-  if (!deps.state || decoded.length === 0) return { snapshot: empty, pending: new Map(), refresher, checkedSent: new Set() };
+  const fresh = { pending: new Map(), refresher, releasing: [] };
+  if (!deps.state || decoded.length === 0) return { snapshot: empty, checkedSent: new Set(), ...fresh };
   const subjects = decoded.flatMap(({ message: q }) => (q.subject ? [{ source: q.source, subject: q.subject }] : []));
   const orders = decoded.flatMap(({ message: q }) => (q.order ? [{ source: q.source, key: q.order.key }] : []));
   // The events of messages that name their uid; the others' are read once the uid is resolved.
   const sent = decoded.flatMap(({ message: q }) => (q.uid === null ? [] : (q.events ?? []).map((e) => sentEventId(q.source, q.event_id, q.uid as string, e.name))));
+  // A batch that names no account, order or event (the team's own upserts) has nothing to read.
+  if (subjects.length + orders.length + sent.length === 0) return { snapshot: empty, checkedSent: new Set(), ...fresh };
   const snapshot = await deps.state.read({ subjects, orders, sent }, { timeoutMs: deps.remainingMs() });
-  return { snapshot, pending: new Map(), refresher, checkedSent: new Set(sent) };
+  return { snapshot, checkedSent: new Set(sent), ...fresh };
 }
 
 /**
@@ -295,11 +318,14 @@ async function raiseWatermarks(run: Entry[], deps: DeliverDeps): Promise<void> {
     const seen = highest.get(k);
     if (!seen || seen.at < ready.order.at) highest.set(k, { source: d.message.source, key: ready.order.key, at: ready.order.at });
   }
-  for (const { source, key, at } of highest.values()) {
-    try {
-      await deps.state.advance(source, key, at, { timeoutMs: Math.max(deps.remainingMs(), 1_000) });
-    } catch (err) {
-      deps.logger.warn("watermark not saved", { source, error: isBridgeError(err) ? err.code : "unexpected" });
-    }
-  }
+  const state = deps.state;
+  await Promise.all(
+    [...highest.values()].map(async ({ source, key, at }) => {
+      try {
+        await state.advance(source, key, at, { timeoutMs: Math.max(deps.remainingMs(), 1_000) });
+      } catch (err) {
+        deps.logger.warn("watermark not saved", { source, error: isBridgeError(err) ? err.code : "unexpected" });
+      }
+    }),
+  );
 }

@@ -19,6 +19,8 @@ export interface BatchState {
   refresher(source: string): Refresher | undefined;
   /** Lifecycle event ids whose "sent" record has been read into the snapshot (or written by this batch). */
   checkedSent: Set<string>;
+  /** Letters waiting on an account this batch learned, being put back on the queue: the batch answers once they are. */
+  releasing: Promise<void>[];
 }
 
 /**
@@ -120,7 +122,9 @@ export async function prepare(m: InboundMessage, message: QueueMessage, batch: B
 
 /**
  * Records `subject → uid`. When that is news, the letters waiting on the subject go back on the
- * queue; when it replaces another uid, the change is logged (it takes effect from now on).
+ * queue while the batch goes on (they join the back of the user's group either way; the batch
+ * answers once they are back); when it replaces another uid, the change is logged (it takes effect
+ * from now on).
  */
 export async function learn(deps: DeliverDeps, source: string, subject: string, uid: string, batch: BatchState): Promise<void> {
   const state = deps.state;
@@ -131,5 +135,10 @@ export async function learn(deps: DeliverDeps, source: string, subject: string, 
   batch.snapshot.uids.set(key, uid);
   if (!learned.changed) return;
   if (learned.previous !== undefined) deps.logger.warn("identity changed", { source, subject, previous_uid: learned.previous, uid });
-  await redriveWaiting(deps, source, subject, uid);
+  batch.releasing.push(
+    redriveWaiting(deps, source, subject, uid).then(
+      () => undefined,
+      (err: unknown) => deps.logger.warn("waiting letters not released", { source, error: isBridgeError(err) ? err.code : "unexpected" }),
+    ),
+  );
 }

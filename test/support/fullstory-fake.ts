@@ -137,6 +137,8 @@ export interface FullstoryFake {
   requests: RecordedRequest[];
   /** TCP connections accepted. */
   readonly connections: number;
+  /** The most TCP connections open at one time. */
+  readonly maxOpenConnections: number;
   /** Forgets every saved Idempotency-Key answer, as Fullstory does after 24 hours. */
   forgetIdempotencyKeys(): void;
   /** The batch import's jobs, settings and faults. */
@@ -154,9 +156,11 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
   const saved = new Map<string, { bodyHash: string; status: number; body: Json }>();
   const executing = new Set<string>();
   let connections = 0;
+  let open = 0;
+  let maxOpen = 0;
   let nextId = 1;
 
-  const fake: Omit<FullstoryFake, "url" | "connections" | "stop" | "forgetIdempotencyKeys" | "batch"> = {
+  const fake: Omit<FullstoryFake, "url" | "connections" | "maxOpenConnections" | "stop" | "forgetIdempotencyKeys" | "batch"> = {
     validKeys: new Set(keys),
     faults: [],
     latencyMs: 0,
@@ -333,13 +337,18 @@ export async function startFullstoryFake({ keys }: { keys: string[] }): Promise<
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => void handle(req, res, Buffer.concat(chunks).toString("utf8")));
   });
-  server.on("connection", () => connections++);
+  server.on("connection", (socket) => {
+    connections++;
+    maxOpen = Math.max(maxOpen, ++open);
+    socket.on("close", () => open--);
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 
   return Object.defineProperties(fake as FullstoryFake, {
     batch: { value: batch.batch },
     url: { value: `http://127.0.0.1:${(server.address() as AddressInfo).port}` },
     connections: { get: () => connections },
+    maxOpenConnections: { get: () => maxOpen },
     forgetIdempotencyKeys: { value: () => saved.clear() },
     stop: {
       value: () =>

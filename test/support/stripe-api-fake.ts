@@ -53,6 +53,8 @@ export interface StripeApiFake {
   charges: Map<string, Json>;
   /** Consumed in order, one per request. */
   faults: StripeFault[];
+  /** Added to every response. */
+  latencyMs: number;
   requests: StripeRequest[];
   stop(): Promise<void>;
 }
@@ -68,6 +70,7 @@ export async function startStripeApiFake({ apiKey = "rk_test_bridge_read_only" }
     invoices: new Map(),
     charges: new Map(),
     faults: [],
+    latencyMs: 0,
     requests: [],
   };
 
@@ -83,6 +86,7 @@ export async function startStripeApiFake({ apiKey = "rk_test_bridge_read_only" }
     const error = (status: number, type: string, message: string, code?: string, headers: Record<string, string> = {}) =>
       send(status, { error: { type, message, ...(code ? { code } : {}) } }, headers);
 
+    if (fake.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.latencyMs));
     const fault = fake.faults.shift();
     if (fault && "delayMs" in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault && "status" in fault) {

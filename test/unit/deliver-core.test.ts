@@ -8,6 +8,7 @@ import { createLogger } from "../../functions/log";
 import type { QueueMessage } from "../../functions/message";
 import type { Upsert } from "../../functions/upsert";
 import type { DeadLetter } from "../../functions/queue/port";
+import { stateKey, type ParkedLetter, type StateStore } from "../../functions/state/port";
 import { inbound, queueMessage, upsertKey, upsertOf } from "../support/deliver-messages";
 
 interface Harness {
@@ -292,5 +293,89 @@ describe("deliverBatch", () => {
     expect(text).not.toContain("key-one");
     expect(text).not.toContain("@example.com");
     expect(text).not.toContain("nope");
+  });
+});
+
+/**
+ * A state store in memory whose every call takes `delayMs`, writing "start …" and "end …" to `log`
+ * (shared with the test, so the order of calls and of other work can be read off it).
+ */
+function memoryState(log: string[], delayMs = 5) {
+  const uids = new Map<string, string>();
+  const watermarks = new Map<string, number>();
+  const letters: ParkedLetter[] = [];
+  const call = async <T>(name: string, work: () => T): Promise<T> => {
+    log.push(`start ${name}`);
+    await new Promise((r) => setTimeout(r, delayMs));
+    log.push(`end ${name}`);
+    return work();
+  };
+  const store: StateStore = {
+    read: (req) =>
+      call("read", () => ({
+        uids: new Map(req.subjects.flatMap((s) => (uids.has(stateKey(s.source, s.subject)) ? [[stateKey(s.source, s.subject), uids.get(stateKey(s.source, s.subject)) as string]] : []))),
+        watermarks: new Map(req.orders.flatMap((o) => (watermarks.has(stateKey(o.source, o.key)) ? [[stateKey(o.source, o.key), watermarks.get(stateKey(o.source, o.key)) as number]] : []))),
+        sent: new Set<string>(),
+      })),
+    learn: (source, subject, uid) =>
+      call(`learn ${subject} ${uid}`, () => {
+        const previous = uids.get(stateKey(source, subject));
+        uids.set(stateKey(source, subject), uid);
+        return previous === uid ? { changed: false } : previous === undefined ? { changed: true } : { changed: true, previous };
+      }),
+    advance: (source, key, at) => call(`advance ${key}`, () => void watermarks.set(stateKey(source, key), Math.max(at, watermarks.get(stateKey(source, key)) ?? at))),
+    markSent: () => call("markSent", () => undefined),
+    park: (letter) => call("park", () => void letters.push({ ...letter, id: `parked-${letters.length}` })),
+    waiting: (source, subject) => call(`waiting ${subject}`, () => letters.filter((l) => l.source === source && l.subject === subject)),
+    unpark: (letter) => call("unpark", () => void letters.splice(letters.indexOf(letter), 1)),
+    listParked: async () => [...letters],
+  };
+  return { store, letters };
+}
+
+describe("deliverBatch with the state store", () => {
+  it("learns the accounts a batch names at once, one account's uids in queue order, before sending", async () => {
+    const log: string[] = [];
+    const h = harness((req) => (log.push(`send ${uidOf(req)}`), ok));
+    h.deps.state = memoryState(log).store;
+    const messages = [
+      queueMessage("u1", { subject: "cus_1" }),
+      queueMessage("u2", { subject: "cus_2" }),
+      queueMessage("u3", { subject: "cus_1" }),
+      // Named by its account only: the uid the batch learned last for it.
+      queueMessage(null, { subject: "cus_1" }),
+    ];
+    await deliverBatch(messages.map((m) => inbound(m)), h.deps);
+    const learning = log.filter((l) => l.includes("learn"));
+    expect(learning.slice(0, 2).sort()).toEqual(["start learn cus_1 u1", "start learn cus_2 u2"]);
+    expect(log.indexOf("start learn cus_1 u3")).toBeGreaterThan(log.indexOf("end learn cus_1 u1"));
+    const firstSend = log.findIndex((l) => l.startsWith("send"));
+    expect(firstSend).toBeGreaterThan(log.indexOf("end learn cus_1 u3"));
+    expect(h.sent.map(uidOf).sort()).toEqual(["u1", "u2", "u3", "u3"]);
+  });
+
+  it("puts the letters waiting on a newly learned account back on the queue while the batch goes on, and answers once they are", async () => {
+    const log: string[] = [];
+    const h = harness((req) => (log.push(`send ${uidOf(req)}`), ok));
+    const state = memoryState(log);
+    h.deps.state = state.store;
+    const waiting = queueMessage(null, { subject: "cus_9" });
+    state.letters.push({ id: "parked-0", source: "standard", subject: "cus_9", body: JSON.stringify(waiting), groupId: "cus_9", deduplicationId: "d", failure: { reason: "uid_unresolved", attempts: 0, first_failed_at: "2025-06-01T12:00:00.000Z" } });
+    h.deps.queue = { send: async (entry) => void log.push(`queue ${(JSON.parse(entry.body) as QueueMessage).event_id}`), deadLetter: async () => {} };
+    await deliverBatch([inbound(queueMessage("u9", { subject: "cus_9" }))], h.deps);
+    log.push("answered");
+    expect(log.indexOf("send u9")).toBeLessThan(log.indexOf("end waiting cus_9"));
+    expect(log.indexOf(`queue ${waiting.event_id}`)).toBeGreaterThan(-1);
+    expect(log.indexOf("end unpark")).toBeLessThan(log.indexOf("answered"));
+    expect(state.letters).toEqual([]);
+  });
+
+  it("reads nothing from the state store for a batch that names no account, order or event", async () => {
+    const log: string[] = [];
+    const h = harness(() => ok);
+    h.deps.state = memoryState(log).store;
+    expect(await deliverBatch([inbound(queueMessage("a")), inbound(queueMessage("b"))], h.deps)).toEqual({ failedIds: [], deferredIds: [] });
+    expect(log).toEqual([]);
+    expect(h.sent).toHaveLength(2);
   });
 });
