@@ -4,6 +4,7 @@ import { loadConfig } from "../functions/config";
 import { createDeliverHandler, deployedDeliverDeps } from "../functions/deliver";
 import { createIngestHandler } from "../functions/ingest";
 import { createLogger } from "../functions/log";
+import { createEmfMetrics } from "../functions/metrics";
 import { createParameterStore } from "../functions/parameters";
 import { sqsQueueFromConfig } from "../functions/queue/sqs";
 import { createSecretsReader } from "../functions/secrets";
@@ -156,13 +157,16 @@ export async function benchBurst(opts: BurstOptions): Promise<BurstResult> {
       if (outcome === "failed" || outcome === "deferred") return;
       ended.set(id, { at: performance.now(), outcome });
     });
+    // The EMF metric lines both functions write go to the log too: counted, not printed.
+    const metrics = () => createEmfMetrics({ stage: "bench", write: countLine });
     const ingest = createIngestHandler(() => ({
       config,
       queue: sqsQueueFromConfig(config, appSqs),
       secrets: createSecretsReader(config, createParameterStore({ ttlMs: config.parameterTtlMs, client: ssmClient })),
       log: createLogger(countLine),
+      metrics: metrics(),
     }));
-    container = deployedDeliverDeps(config, { sqs: appSqs, dynamo: dynamo.client, ssm: ssmClient, logger });
+    container = deployedDeliverDeps(config, { sqs: appSqs, dynamo: dynamo.client, ssm: ssmClient, logger, metrics: metrics() });
     const deliver = createDeliverHandler(() => container as NonNullable<typeof container>);
 
     const first = 2_000_000;

@@ -4,6 +4,7 @@ import type { SQSEvent } from "aws-lambda";
 import { loadConfig } from "../functions/config";
 import { createDeliverHandler, deployedDeliverDeps } from "../functions/deliver";
 import { createLogger } from "../functions/log";
+import { createEmfMetrics } from "../functions/metrics";
 import type { QueueMessage } from "../functions/message";
 // The project's own loopback doubles of Fullstory and SSM (test/support), shared with the tests on purpose.
 import { startFullstoryFake, type FullstoryFake } from "../test/support/fullstory-fake";
@@ -100,8 +101,9 @@ async function runOurs(warmup: QueueMessage[], messages: QueueMessage[], batches
       ssmClients.push(client);
       return client;
     },
-    // Each log line is built, then dropped: its cost counts, the terminal stays readable.
+    // Each log line and EMF metric line is built, then dropped: its cost counts, the terminal stays readable.
     logger: createLogger(() => {}),
+    metrics: createEmfMetrics({ stage: "bench", write: () => {} }),
   });
   const handler = createDeliverHandler(() => container);
   let failures = 0;

@@ -3,6 +3,7 @@ import Stripe from "stripe";
 import { loadConfig } from "../functions/config";
 import { createIngestHandler } from "../functions/ingest";
 import { createLogger } from "../functions/log";
+import { createEmfMetrics } from "../functions/metrics";
 import type { QueueEntry, QueueMessage } from "../functions/message";
 import { createParameterStore } from "../functions/parameters";
 import type { DeadLetter, QueuePort } from "../functions/queue/port";
@@ -58,13 +59,14 @@ export function stripeApiEvent(payload: SignedPayload): APIGatewayProxyEventV2 {
 }
 
 /**
- * The ingest handler as deployed, except for the queue (memory) and the log sink (the line is
- * still built, then dropped, so its cost is counted without flooding the terminal).
+ * The ingest handler as deployed, except for the queue (memory) and the log and metrics sinks
+ * (the lines are still built, then dropped, so their cost is counted without flooding the terminal).
  */
 export function benchIngestHandler(queue: QueuePort) {
   const config = loadConfig({ STRIPE_WEBHOOK_SECRET: STRIPE_SECRET });
   const secrets = createSecretsReader(config, createParameterStore({ ttlMs: config.parameterTtlMs }));
-  return createIngestHandler(() => ({ config, queue, secrets, log: createLogger(() => {}) }));
+  const metrics = createEmfMetrics({ stage: "bench", write: () => {} });
+  return createIngestHandler(() => ({ config, queue, secrets, log: createLogger(() => {}), metrics }));
 }
 
 /** Runs `payloads` through the ingest handler once and returns the queue messages it built (all must be accepted). */

@@ -18,7 +18,10 @@ import { dynamoStateFromConfig } from "./state/dynamo";
 /** Kept back from the invocation's remaining time for dead-lettering and answering Lambda. */
 export const SAFETY_MARGIN_MS = 2_000;
 
-export type ContainerDeps = Omit<DeliverDeps, "remainingMs">;
+export type ContainerDeps = Omit<DeliverDeps, "remainingMs"> & {
+  /** Run once, on the container's first invocation: reads what every batch will need (the parameters) in one go. */
+  warmUp?: () => Promise<void>;
+};
 
 /**
  * Builds the SQS (FIFO, partial batch responses) Lambda handler over `deps`, which is resolved on
@@ -50,6 +53,7 @@ export function createDeliverHandler(deps: () => ContainerDeps) {
     try {
       if (!started) {
         started = true;
+        await resolved.warmUp?.();
         await releaseWaitingForStripeKey(batchDeps).catch((err: unknown) =>
           batchDeps.logger.warn("thin events not released", { error: isBridgeError(err) ? err.code : "unexpected" }),
         );
@@ -81,7 +85,10 @@ export function deployedDeliverDeps(config: Config = loadConfig(), options: Depl
   const state = dynamoStateFromConfig(config.stateTable, options.dynamo ?? new DynamoDBClient(SDK_CLIENT_OPTIONS));
   const metrics = options.metrics ?? createEmfMetrics({ stage: config.stage ?? "unknown" });
   const stripe = stripeRefresherFactory(config, parameters, options.stripe, () => metrics.count("stripe", METRIC.stripeApiCalls));
+  // The Fullstory key and, in Stripe API mode, Stripe's: one GetParameters for both.
+  const names = [config.fullstory.apiKeyParameter, config.stripeApi?.key.kind === "parameter" ? config.stripeApi.key.name : undefined].filter((n): n is string => n !== undefined);
   return {
+    ...(names.length > 1 ? { warmUp: () => parameters.prefetch(names) } : {}),
     config,
     getApiKey: apiKeyGetter(config, parameters),
     fullstory: createFullstoryClient(options.fullstory),

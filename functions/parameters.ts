@@ -1,4 +1,4 @@
-import { GetParameterCommand, ParameterNotFound, ParameterVersionNotFound, SSMClient } from "@aws-sdk/client-ssm";
+import { GetParameterCommand, GetParametersCommand, ParameterNotFound, ParameterVersionNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { BridgeError, ErrorCode } from "./errors";
 import { SDK_CLIENT_OPTIONS } from "./sdk-options";
 
@@ -9,7 +9,16 @@ import { SDK_CLIENT_OPTIONS } from "./sdk-options";
  */
 export interface ParameterStore {
   get(nameOrArn: string, opts?: { forceRefresh?: boolean }): Promise<string>;
+  /**
+   * Reads several parameters into the cache with one `GetParameters` call per region (at most 10
+   * names a call), so a container that needs them all pays one round trip. Never throws: a name it
+   * could not read is left to `get`, which says why.
+   */
+  prefetch(namesOrArns: string[]): Promise<void>;
 }
+
+/** GetParameters takes at most 10 names. https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html */
+const GET_PARAMETERS_MAX = 10;
 
 export interface ParameterStoreOptions {
   ttlMs: number;
@@ -73,6 +82,32 @@ export function createParameterStore({ ttlMs, client, now = Date.now }: Paramete
   };
 
   return {
+    async prefetch(names) {
+      const byRegion = new Map<string, string[]>();
+      for (const name of new Set(names)) {
+        const cached = cache.get(name);
+        if (cached && cached.expiresAt > now()) continue;
+        const region = parameterRegion(name) ?? "";
+        byRegion.set(region, [...(byRegion.get(region) ?? []), name]);
+      }
+      await Promise.all(
+        [...byRegion].flatMap(([region, list]) =>
+          Array.from({ length: Math.ceil(list.length / GET_PARAMETERS_MAX) }, async (_, i) => {
+            const chunk = list.slice(i * GET_PARAMETERS_MAX, (i + 1) * GET_PARAMETERS_MAX);
+            try {
+              const out = await clientFor(region || undefined).send(new GetParametersCommand({ Names: chunk, WithDecryption: true }));
+              for (const p of out.Parameters ?? []) {
+                // SSM answers a name given as an ARN with the ARN; a plain name with the name.
+                const asked = chunk.find((n) => n === p.Name || n === p.ARN);
+                if (asked && p.Value) cache.set(asked, { value: p.Value, expiresAt: now() + ttlMs });
+              }
+            } catch {
+              // Left to `get`, which reads each one and says what went wrong.
+            }
+          }),
+        ),
+      );
+    },
     get(name, opts) {
       const cached = cache.get(name);
       if (cached && !opts?.forceRefresh && cached.expiresAt > now()) return Promise.resolve(cached.value);

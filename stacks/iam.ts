@@ -15,16 +15,17 @@ export function parameterArn(name: string) {
 }
 
 /**
- * `ssm:GetParameter` on exactly the named parameters, and `kms:Decrypt` of the stage's parameter
- * key only when SSM asks on the function's behalf (GetParameter with WithDecryption). The AWS
- * managed key's own policy already allows that; a customer managed key needs this grant.
+ * `ssm:GetParameter` on exactly the named parameters (and `ssm:GetParameters`, when a function
+ * reads several at once), and `kms:Decrypt` of the stage's parameter key only when SSM asks on
+ * the function's behalf (WithDecryption). The AWS managed key's own policy already allows that; a
+ * customer managed key needs this grant.
  * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
  */
-export function readParameters(names: string[], settings: StageSettings) {
+export function readParameters(names: string[], settings: StageSettings, { together = false } = {}) {
   const key = aws.kms.getKeyOutput({ keyId: settings.parameterKmsKey });
   const region = aws.getRegionOutput().region;
   return [
-    { actions: ["ssm:GetParameter"], resources: names.map(parameterArn) },
+    { actions: together ? ["ssm:GetParameter", "ssm:GetParameters"] : ["ssm:GetParameter"], resources: names.map(parameterArn) },
     {
       actions: ["kms:Decrypt"],
       resources: [key.arn],

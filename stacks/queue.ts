@@ -70,7 +70,10 @@ export function createQueues(settings: StageSettings, state: sst.aws.Dynamo) {
       { actions: ["sqs:SendMessage"], resources: [deadLetter.arn] },
       // The identity directory, watermarks and waiting letters.
       stateTableAccess(state),
-      ...readParameters([settings.parameters.fullstoryApiKey, ...(settings.parameters.stripeApiKey ? [settings.parameters.stripeApiKey] : [])], settings),
+      // Both keys at once (functions/deliver.ts warmUp) when API mode adds Stripe's.
+      ...readParameters([settings.parameters.fullstoryApiKey, ...(settings.parameters.stripeApiKey ? [settings.parameters.stripeApiKey] : [])], settings, {
+        together: settings.parameters.stripeApiKey !== undefined,
+      }),
     ],
   });
   // Subscribed by ARN, so SST creates no second function and adds no permissions of its own.

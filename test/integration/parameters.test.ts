@@ -132,6 +132,33 @@ describe("parameter store over the SSM protocol", () => {
     expect(ssm.regions.slice(-3)).toEqual(["eu-west-1", "eu-west-1", "us-east-1"]);
     expect(built).toEqual(["eu-west-1", undefined]);
   });
+
+  it("reads several parameters with one GetParameters call per region, then serves them from its cache", async () => {
+    const other = "/fullstory-bridge/test/stripe-api-key";
+    ssm.set(NAME, "na1.together");
+    ssm.set(other, "rk_test_together");
+    const arn = `arn:aws:ssm:eu-west-1:123456789012:parameter${other}`;
+    const store = storeOver();
+    const before = { calls: ssm.calls, batch: ssm.batchCalls };
+    await store.prefetch([NAME, other, NAME]);
+    expect({ calls: ssm.calls - before.calls, batch: ssm.batchCalls - before.batch }).toEqual({ calls: 1, batch: 1 });
+    expect(await store.get(NAME)).toBe("na1.together");
+    expect(await store.get(other)).toBe("rk_test_together");
+    // An ARN of another region is read there, by its ARN.
+    await store.prefetch([arn]);
+    expect(ssm.regions.at(-1)).toBe("eu-west-1");
+    expect(await store.get(arn)).toBe("rk_test_together");
+    expect({ calls: ssm.calls - before.calls, batch: ssm.batchCalls - before.batch }).toEqual({ calls: 2, batch: 2 });
+  });
+
+  it("leaves a name GetParameters did not find to get, which names it, and never throws itself", async () => {
+    const store = storeOver();
+    await store.prefetch(["/fullstory-bridge/test/not-there", NAME]);
+    const err = await thrown(() => store.get("/fullstory-bridge/test/not-there"));
+    expect(isBridgeError(err, "parameter_not_found") && (err as Error).message).toMatch(/not-there/);
+    const unreachable = createParameterStore({ ttlMs: 1_000, client: () => ssmClientAt("http://127.0.0.1:1") });
+    await expect(unreachable.prefetch([NAME, "/other"])).resolves.toBeUndefined();
+  });
 });
 
 function ssmClientAt(endpoint: string) {

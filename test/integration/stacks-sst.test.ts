@@ -223,7 +223,8 @@ describe("least privilege, in the IAM policies SST writes", () => {
     ]);
     expect(staging.fn("Deliver").statements.slice(-2)).toEqual([
       // Stripe API mode's read-only key, beside the Fullstory key.
-      { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [ssmArn("/fullstory-bridge/staging/fullstory-api-key"), ssmArn("/fullstory-bridge/staging/stripe-api-key")] },
+      // Read together with one GetParameters on the container's first batch.
+      { Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: [ssmArn("/fullstory-bridge/staging/fullstory-api-key"), ssmArn("/fullstory-bridge/staging/stripe-api-key")] },
       { Effect: "Allow", Action: ["kms:Decrypt"], Resource: [kmsArn("alias/bridge")], Condition: viaSsm },
     ]);
   });

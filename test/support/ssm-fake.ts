@@ -4,9 +4,11 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 
 /**
  * A small SSM Parameter Store fake speaking AWS JSON 1.1, as the real `@aws-sdk/client-ssm` does:
- * `POST /` with `X-Amz-Target: AmazonSSM.GetParameter` and `application/x-amz-json-1.1`; errors are
+ * `POST /` with `X-Amz-Target: AmazonSSM.GetParameter` (or `GetParameters`, up to 10 names, the
+ * unknown ones listed as `InvalidParameters`) and `application/x-amz-json-1.1`; errors are
  * `{"__type": …, "message": …}` with HTTP 400; `LastModifiedDate` is epoch seconds.
  * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html
+ * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html
  */
 export interface SsmFake {
   endpoint: string;
@@ -20,8 +22,10 @@ export interface SsmFake {
   throttle(n: number): void;
   /** Besides `throttle`, each GetParameter call for which `decide()` is true answers ThrottlingException. */
   throttleWhen(decide: (() => boolean) | undefined): void;
-  /** GetParameter calls received, throttled ones included. */
+  /** GetParameter and GetParameters calls received, throttled ones included. */
   readonly calls: number;
+  /** Of those, GetParameters calls. */
+  readonly batchCalls: number;
   /** GetParameter calls answered ThrottlingException. */
   readonly throttledCalls: number;
   /** The region each call was signed for, in order. */
@@ -42,6 +46,7 @@ export async function startSsmFake(): Promise<SsmFake> {
   const params = new Map<string, Stored>();
   const regions: string[] = [];
   let calls = 0;
+  let batchCalls = 0;
   let throttled = 0;
   let throttledCalls = 0;
   let throttleDecider: (() => boolean) | undefined;
@@ -57,8 +62,9 @@ export async function startSsmFake(): Promise<SsmFake> {
     if (req.method !== "POST" || req.headers["content-type"] !== "application/x-amz-json-1.1") {
       return error(res, "InvalidAction", "Expected an AWS JSON 1.1 POST.");
     }
-    if (target !== "AmazonSSM.GetParameter") return error(res, "InvalidAction", `${String(target)} is not supported by this fake.`);
+    if (target !== "AmazonSSM.GetParameter" && target !== "AmazonSSM.GetParameters") return error(res, "InvalidAction", `${String(target)} is not supported by this fake.`);
     calls++;
+    if (target === "AmazonSSM.GetParameters") batchCalls++;
     const region = /Credential=[^/]+\/\d{8}\/([^/]+)\/ssm\//.exec(req.headers.authorization ?? "")?.[1] ?? "unsigned";
     regions.push(region);
     const decided = throttled === 0 && throttleDecider?.() === true;
@@ -67,23 +73,32 @@ export async function startSsmFake(): Promise<SsmFake> {
       throttledCalls++;
       return error(res, "ThrottlingException", "Rate exceeded");
     }
-    const input = JSON.parse(raw) as { Name?: string; WithDecryption?: boolean };
-    const requested = input.Name ?? "";
-    const name = requested.startsWith("arn:") ? requested.slice(requested.indexOf(":parameter") + ":parameter".length) : requested;
-    const stored = params.get(name);
-    if (!stored) return error(res, "ParameterNotFound", `Parameter ${requested} not found.`);
-    reply(res, 200, {
-      Parameter: {
-        Name: name,
-        Type: "SecureString",
-        // Without WithDecryption a SecureString comes back as ciphertext.
-        Value: input.WithDecryption ? stored.value : Buffer.from(`kms:${stored.value}`).toString("base64"),
-        Version: stored.version,
-        LastModifiedDate: stored.modified,
-        ARN: `arn:aws:ssm:${region}:${ACCOUNT}:parameter${name}`,
-        DataType: "text",
-      },
+    const input = JSON.parse(raw) as { Name?: string; Names?: string[]; WithDecryption?: boolean };
+    const nameOf = (requested: string) => (requested.startsWith("arn:") ? requested.slice(requested.indexOf(":parameter") + ":parameter".length) : requested);
+    const parameter = (requested: string, stored: Stored) => ({
+      // SSM names a parameter asked for by ARN with its ARN, one asked for by name with its name.
+      Name: requested.startsWith("arn:") ? requested : nameOf(requested),
+      Type: "SecureString",
+      // Without WithDecryption a SecureString comes back as ciphertext.
+      Value: input.WithDecryption ? stored.value : Buffer.from(`kms:${stored.value}`).toString("base64"),
+      Version: stored.version,
+      LastModifiedDate: stored.modified,
+      ARN: `arn:aws:ssm:${region}:${ACCOUNT}:parameter${nameOf(requested)}`,
+      DataType: "text",
     });
+    if (target === "AmazonSSM.GetParameters") {
+      const names = input.Names ?? [];
+      if (names.length === 0 || names.length > 10) return error(res, "ValidationException", "Names must hold 1 to 10 names.");
+      const found = names.flatMap((n) => {
+        const stored = params.get(nameOf(n));
+        return stored ? [parameter(n, stored)] : [];
+      });
+      return reply(res, 200, { Parameters: found, InvalidParameters: names.filter((n) => !params.has(nameOf(n))) });
+    }
+    const requested = input.Name ?? "";
+    const stored = params.get(nameOf(requested));
+    if (!stored) return error(res, "ParameterNotFound", `Parameter ${requested} not found.`);
+    reply(res, 200, { Parameter: { ...parameter(requested, stored), Name: nameOf(requested) } });
   };
 
   const server = createServer((req, res) => {
@@ -107,6 +122,9 @@ export async function startSsmFake(): Promise<SsmFake> {
     throttleWhen: (decide) => void (throttleDecider = decide),
     get calls() {
       return calls;
+    },
+    get batchCalls() {
+      return batchCalls;
     },
     get throttledCalls() {
       return throttledCalls;

@@ -104,7 +104,8 @@ export function normaliseStripe(event: SourceEvent<StripeData>, config: Config):
         uid: firstUid(fromMetadata(subscription.metadata, keys)),
         patch: subscriptionPatch(subscription, status),
         ...(customer ? { refresh: { family: REFRESH.subscriptions, id: customer } } : {}),
-        events: subscriptionEvents(data.type, subscription, status, data.previous),
+        // Only when they are sent: comparing with previous_attributes parses the object again.
+        ...(config.events.enabled ? { events: subscriptionEvents(data.type, subscription, status, data.previous) } : {}),
       });
     }
     case "invoice.paid":
