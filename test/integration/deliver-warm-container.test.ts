@@ -61,3 +61,18 @@ it("delivers 10 000 messages from one warm container with one SSM call and a bou
   expect(ssm.calls).toBe(1);
   expect(fullstory.connections).toBeLessThanOrEqual(CLIENT_DEFAULTS.connections);
 });
+
+it("reads both keys of Stripe API mode with one GetParameters call, once per container", async () => {
+  const stripeParam = "/fullstory-bridge/warm/stripe-api-key";
+  ssm.set(stripeParam, "rk_live_warm");
+  const queue = await sqs.createFifoQueue("warm-api-mode");
+  const env = { FULLSTORY_API_KEY_PARAMETER: PARAM, STRIPE_API_KEY_PARAMETER: stripeParam, STRIPE_API_URL: "http://127.0.0.1:9" };
+  const { handler } = deliverContainer({ sqs, dynamo, stateTable: STATE_TABLE, ssm, fullstory, queue, env });
+  const before = { calls: ssm.calls, batch: ssm.batchCalls };
+  for (let b = 0; b < 3; b++) {
+    const { batchItemFailures } = await handler({ Records: batch(2_000 + b, queue.queueArn) }, lambdaContext(30_000));
+    expect(batchItemFailures).toEqual([]);
+  }
+  // Standard upserts need no Stripe call; the Fullstory key came from the one GetParameters.
+  expect({ calls: ssm.calls - before.calls, batch: ssm.batchCalls - before.batch }).toEqual({ calls: 1, batch: 1 });
+});
