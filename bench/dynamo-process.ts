@@ -2,9 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
-import { STATE_TABLE_KEYS } from "../functions/state/dynamo";
-import { dynamoClient, type LoopbackDynamo } from "../test/support/dynamo";
+import { createStateTableOn, dynamoClient, type LoopbackDynamo } from "../test/support/dynamo";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -32,10 +30,7 @@ export async function startDynamoProcess(): Promise<LoopbackDynamo> {
   return {
     endpoint,
     client,
-    async createStateTable(name) {
-      await client.send(new CreateTableCommand({ TableName: name, BillingMode: "PAY_PER_REQUEST", ...STATE_TABLE_KEYS }));
-      return name;
-    },
+    createStateTable: (name) => createStateTableOn(client, name),
     async stop() {
       client.destroy();
       const exited = once(child, "exit");

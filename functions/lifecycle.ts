@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
-import type { Typed } from "./sources/billing";
-import { PropertiesSchema, PropertyTypeSchema, type PropertyType } from "./upsert";
+import { patchOf, type Typed } from "./sources/billing";
+import { PropertiesSchema, PropertyTypeSchema } from "./upsert";
 
 /**
  * Lifecycle events: the moments at which billing and signup state changed, sent as Fullstory
@@ -81,14 +81,8 @@ export function lifecycleEvents(facts: readonly LifecycleFact[] | undefined, at:
   for (const fact of facts) {
     const name = settings.names[fact.name];
     if (name === false) continue;
-    const properties: LifecycleEvent["properties"] = {};
-    const types: Record<string, PropertyType> = {};
-    for (const [key, typed] of Object.entries(fact.properties)) {
-      if (typed === undefined) continue;
-      properties[key] = typed[1];
-      types[key] = typed[0];
-    }
-    events.push({ name, timestamp: at, properties, schema: { properties: types } });
+    const { properties, schema } = patchOf(fact.properties);
+    events.push({ name, timestamp: at, properties, schema: schema ?? { properties: {} } });
   }
   return events;
 }

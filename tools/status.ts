@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { loadConfig } from "../functions/config";
 import { createParameterStore } from "../functions/parameters";
@@ -6,7 +7,6 @@ import { stageSettings } from "../stacks/settings";
 import { STAGES } from "../stacks/stages";
 import { queueRegion, stageQueues } from "./dlq-sqs";
 import { cloudWatchReader } from "./status-cloudwatch";
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { localStatus } from "./status-local";
 import { formatStatus, type StatusReport } from "./status-report";
 import { stageStatus } from "./status-stage";

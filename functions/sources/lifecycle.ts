@@ -71,9 +71,7 @@ export function subscriptionFacts(change: SubscriptionChange): LifecycleFact[] {
           properties: { plan: str(now.plan), previous_plan: str(before.plan), mrr: real(mrrOf(now)), previous_mrr: real(mrrOf(before)) },
         });
       }
-      if (before.cancelAtPeriodEnd === false && now.cancelAtPeriodEnd === true) {
-        facts.push({ name: "Subscription Cancellation Scheduled", properties: { plan: str(now.plan), cancels_at: now.cancelsAt } });
-      }
+      if (before.cancelAtPeriodEnd === false && now.cancelAtPeriodEnd === true) facts.push(cancellationScheduled(now));
       return facts;
     }
   }
@@ -89,13 +87,15 @@ export const subscriptionStarted = (now: SubscriptionView): LifecycleFact[] => (
 /**
  * Subscription Cancellation Scheduled for an event whose type says a cancellation at the period's
  * end was just asked for (Chargebee `subscription_cancellation_scheduled`, Lemon Squeezy
- * `subscription_cancelled`, Polar `subscription.canceled`), with the same properties as the one
- * `subscriptionFacts` finds by comparing states.
+ * `subscription_cancelled`, Polar `subscription.canceled`); `subscriptionFacts` uses it for the one
+ * it finds by comparing states.
  */
-export const cancellationScheduled = (now: SubscriptionView): LifecycleFact => ({
-  name: "Subscription Cancellation Scheduled",
-  properties: { plan: str(now.plan), cancels_at: now.cancelsAt },
-});
+export function cancellationScheduled(now: SubscriptionView): LifecycleFact {
+  return {
+    name: "Subscription Cancellation Scheduled",
+    properties: { plan: str(now.plan), cancels_at: now.cancelsAt },
+  };
+}
 
 /** A mapping's `events`: left out when the event records no moment, so a plain update maps as before. */
 export const withEvents = (facts: readonly LifecycleFact[]): { events?: LifecycleFact[] } => (facts.length > 0 ? { events: [...facts] } : {});

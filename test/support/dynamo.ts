@@ -21,6 +21,12 @@ export function dynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
 }
 
+/** Creates the bridge's state table (on demand, the stack's key schema) through `client`; resolves with its name. */
+export async function createStateTableOn(client: DynamoDBClient, name: string): Promise<string> {
+  await client.send(new CreateTableCommand({ TableName: name, BillingMode: "PAY_PER_REQUEST", ...STATE_TABLE_KEYS }));
+  return name;
+}
+
 /**
  * Starts dynalite 4.0.0 (DynamoDB's own protocol and validation, conditional writes included) in
  * memory on 127.0.0.1 and an ephemeral port. The caller stops it.
@@ -33,10 +39,7 @@ export async function startDynamo(): Promise<LoopbackDynamo> {
   return {
     endpoint,
     client,
-    async createStateTable(name) {
-      await client.send(new CreateTableCommand({ TableName: name, BillingMode: "PAY_PER_REQUEST", ...STATE_TABLE_KEYS }));
-      return name;
-    },
+    createStateTable: (name) => createStateTableOn(client, name),
     async stop() {
       client.destroy();
       server.closeAllConnections();

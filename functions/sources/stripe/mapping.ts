@@ -79,6 +79,9 @@ export function planOf(subscription: Subscription): string {
   return price.lookup_key || price.nickname || idOf(price.product) || price.id;
 }
 
+/** Seats: every item's quantity, summed. */
+const seatsOf = (subscription: Subscription): number => subscription.items.data.reduce((sum, item) => sum + (item.quantity ?? 0), 0);
+
 /** The subscription as lifecycle events compare it (functions/sources/lifecycle.ts), with `status` as given. */
 export function subscriptionView(subscription: Subscription, status: string = subscription.status): SubscriptionView {
   const { price } = subscription.items.data[0];
@@ -89,7 +92,7 @@ export function subscriptionView(subscription: Subscription, status: string = su
     monthlyValue: monthlyRevenue(subscription),
     currency: subscription.currency,
     interval: price.recurring.interval,
-    seats: subscription.items.data.reduce((sum, item) => sum + (item.quantity ?? 0), 0),
+    seats: seatsOf(subscription),
     trialEndsAt: date(subscription.trial_end),
     cancelAtPeriodEnd: subscription.cancel_at_period_end,
     cancelsAt: date(subscription.cancel_at ?? periodEnd),
@@ -108,7 +111,7 @@ export function subscriptionPatch(subscription: Subscription, status: string = s
     plan_interval: str(price.recurring.interval),
     plan_interval_count: int(price.recurring.interval_count),
     subscription_status: str(status),
-    seats: int(subscription.items.data.reduce((sum, item) => sum + (item.quantity ?? 0), 0)),
+    seats: int(seatsOf(subscription)),
     mrr: real(PAYING_STATUSES.has(status) ? monthlyRevenue(subscription) : 0),
     currency: str(subscription.currency),
     trial_ends_at: date(subscription.trial_end),
